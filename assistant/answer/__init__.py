@@ -1,0 +1,1 @@
+"""Answer: build a cited answer from passages, verify every sentence, add referrals."""

@@ -1,0 +1,119 @@
+"""The default answerer: quote the sentences from the top passages that best answer the
+question, each with its own citation. Needs no LLM, so it cannot invent anything; the
+risk it carries is answering from weak evidence, which the abstain threshold handles."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from assistant.index.reader import Snapshot
+from assistant.retrieve.rewrite import content_words
+from assistant.text import display_text, words
+from assistant.types import Chunk, Passage
+
+_LIST_LINE = re.compile(r"(?:^|\n)[ \t]*(?:[-*+•]|\d{1,3}[.)])[ \t]+$")
+_MIN_WORDS = 4
+
+
+@dataclass
+class Candidate:
+    chunk: Chunk
+    passage_rank: int
+    start: int  # offsets into the document text
+    end: int
+    score: float
+    vector: np.ndarray
+
+    @property
+    def quote(self) -> str:
+        return self.chunk.text[self.start - self.chunk.start:self.end - self.chunk.start]
+
+    @property
+    def is_list_item(self) -> bool:
+        before = self.chunk.text[:self.start - self.chunk.start]
+        line_start = before.rfind("\n") + 1
+        return bool(_LIST_LINE.search("\n" + before[line_start:]))
+
+
+@dataclass
+class Selection:
+    sentences: list[Candidate]
+    evidence: float  # how well the best sentence matches the question
+    as_list: bool
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def stems(text: str) -> set[str]:
+    return set(_stemmer().stemWords(content_words(text)))
+
+
+class ExtractiveAnswerer:
+    def __init__(self, max_sentences: int = 4, lexical_weight: float = 0.15,
+                 keep_ratio: float = 0.8, duplicate_cosine: float = 0.9) -> None:
+        self.max_sentences = max_sentences
+        self.lexical_weight = lexical_weight
+        self.keep_ratio = keep_ratio
+        self.duplicate_cosine = duplicate_cosine
+
+    def candidates(self, snapshot: Snapshot, query: str, query_vector: np.ndarray,
+                   passages: list[Passage]) -> list[Candidate]:
+        query_stems = stems(query)
+        found = []
+        for rank, passage in enumerate(passages):
+            chunk = passage.chunk
+            block = snapshot.data.sentence_block(snapshot.rows[chunk.chunk_id]).astype(np.float32)
+            similarities = block @ query_vector if len(block) else np.zeros(0)
+            for index, (start, end) in enumerate(chunk.sentences):
+                text = chunk.text[start - chunk.start:end - chunk.start]
+                if len(words(text)) < _MIN_WORDS:
+                    continue
+                vector = block[index] if index < len(block) else np.zeros_like(query_vector)
+                # A sentence past the model's token window has no vector: fall back to its passage.
+                similarity = float(similarities[index]) if index < len(block) and \
+                    vector.any() else (passage.dense or 0.0) * 0.9
+                overlap = len(query_stems & stems(text)) / max(1, len(query_stems))
+                found.append(Candidate(chunk, rank, start, end,
+                                       similarity + self.lexical_weight * overlap, vector))
+        return found
+
+    def select(self, candidates: list[Candidate]) -> Selection:
+        if not candidates:
+            return Selection([], 0.0, False)
+        ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
+        best = ranked[0].score
+        chosen: list[Candidate] = []
+        for candidate in ranked:
+            if len(chosen) == self.max_sentences or candidate.score < self.keep_ratio * best:
+                break
+            if any(_near_duplicate(candidate, other, self.duplicate_cosine) for other in chosen):
+                continue
+            chosen.append(candidate)
+        # Read as a passage: groups in order of their best sentence, sentences in text order.
+        group_rank: dict[str, int] = {}
+        for candidate in chosen:
+            group_rank.setdefault(candidate.chunk.chunk_id, len(group_rank))
+        chosen.sort(key=lambda c: (group_rank[c.chunk.chunk_id], c.start))
+        as_list = sum(c.is_list_item for c in chosen) >= max(2, len(chosen) // 2 + 1)
+        return Selection(chosen, best, as_list)
+
+
+def _near_duplicate(a: Candidate, b: Candidate, threshold: float) -> bool:
+    if a.vector.any() and b.vector.any() and float(a.vector @ b.vector) >= threshold:
+        return True
+    left, right = set(words(a.quote.lower())), set(words(b.quote.lower()))
+    return len(left & right) / max(1, len(left | right)) >= 0.7
+
+
+def render(selection: Selection) -> list[str]:
+    """Display text of each chosen sentence (markdown removed)."""
+    return [display_text(c.quote) for c in selection.sentences]

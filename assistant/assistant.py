@@ -1,0 +1,111 @@
+"""The facade every interface uses: `Assistant.from_settings().ask(question)` → `Answer`."""
+
+from __future__ import annotations
+
+import time
+
+from assistant.answer.extractive import ExtractiveAnswerer, Selection, render
+from assistant.answer.referrals import is_urgent, select_referrals
+from assistant.answer.support import fact_gate, quote_in_passage
+from assistant.errors import UserError
+from assistant.index.embedder import Embedder, shared_embedder
+from assistant.index.reader import IndexReader
+from assistant.prompts import load_messages
+from assistant.retrieve.hybrid import Filters, HybridRetriever
+from assistant.retrieve.rerank import make_reranker
+from assistant.retrieve.rewrite import rewrite_follow_up
+from assistant.settings import Settings
+from assistant.types import Answer, Citation, Passage, Sentence
+
+MAX_QUESTION_CHARS = 2000
+
+
+class Assistant:
+    def __init__(self, settings: Settings, embedder: Embedder, reader: IndexReader) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.reader = reader
+        self.retriever = HybridRetriever(
+            embedder.embed_query, make_reranker(settings.reranker),
+            candidates=settings.candidates, top_k=settings.top_k,
+            per_doc_limit=settings.per_doc_limit, rrf_k=settings.rrf_k)
+        self.answerer = ExtractiveAnswerer(max_sentences=settings.max_answer_sentences)
+        self.messages = load_messages(settings.prompts_dir)
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None) -> Assistant:
+        settings = settings or Settings.load()
+        reader = IndexReader(settings.data_dir, settings.chroma_url)
+        reader.snapshot()  # fail now, with a clear message, if there is no index
+        return cls(settings, shared_embedder(settings.embed_model, settings.embed_batch_size),
+                   reader)
+
+    def ask(self, question: str, history: list[str] | None = None,
+            filters: Filters | None = None) -> Answer:
+        started = time.perf_counter()
+        question = " ".join(question.split())
+        if not question:
+            raise UserError("the question is empty; type a question")
+        if len(question) > MAX_QUESTION_CHARS:
+            raise UserError(f"the question is {len(question)} characters long; "
+                            f"keep it under {MAX_QUESTION_CHARS}")
+        snapshot = self.reader.snapshot()
+        query = rewrite_follow_up(question, history)
+        retrieval = self.retriever.retrieve(snapshot, query, filters)
+        answer_started = time.perf_counter()
+        candidates = self.answerer.candidates(snapshot, query, retrieval.query_vector,
+                                              retrieval.passages)
+        selection = self.answerer.select(candidates)
+        answer = self._compose(question, query, selection, retrieval.passages)
+        finished = time.perf_counter()
+        answer.timings_ms = {**{k: round(v, 1) for k, v in retrieval.timings_ms.items()},
+                             "answer": round(1000 * (finished - answer_started), 1),
+                             "total": round(1000 * (finished - started), 1)}
+        return answer
+
+    def _compose(self, question: str, query: str, selection: Selection,
+                 passages: list[Passage]) -> Answer:
+        urgent = is_urgent(question)
+        notices = [self.messages["legal_notice"]]
+        if urgent:
+            notices.insert(0, self.messages["urgent"])
+        sentences, citations = self._verified(selection)
+        abstained = not sentences or selection.evidence < self.settings.abstain_below
+        if abstained:
+            topics = list(dict.fromkeys(p.chunk.meta.get("title", "") for p in passages))[:3]
+            text = self.messages["abstain"]
+            if topics:
+                text += " " + self.messages["abstain_suggest"].format(topics="; ".join(topics))
+            sentences, citations = [], []
+        else:
+            if selection.evidence < self.settings.weak_below:
+                notices.insert(0, self.messages["weak_evidence"])
+            joined = [f"{s.text} [{s.citations[0]}]" for s in sentences]
+            text = "\n".join(f"- {line}" for line in joined) if selection.as_list \
+                else " ".join(joined)
+        return Answer(
+            question=question, answer=text, abstained=abstained, sentences=sentences,
+            citations=citations, notices=notices, urgent=urgent, search_query=query,
+            referrals=select_referrals(self.settings.referrals_path, question, urgent=urgent,
+                                       abstained=abstained))
+
+    def _verified(self, selection: Selection) -> tuple[list[Sentence], list[Citation]]:
+        """Keep only sentences whose quote verifies against the stored passage text."""
+        sentences: list[Sentence] = []
+        citations: list[Citation] = []
+        for candidate, text in zip(selection.sentences, render(selection), strict=True):
+            chunk = candidate.chunk
+            quote = candidate.quote
+            if not quote_in_passage(quote, chunk.text, candidate.start, candidate.end,
+                                    chunk.start) or not fact_gate(text, quote).passed:
+                continue
+            n = len(citations) + 1
+            meta = chunk.meta
+            citations.append(Citation(
+                n=n, chunk_id=chunk.chunk_id, doc_id=chunk.doc_id, title=meta.get("title", ""),
+                source_url=meta.get("source_url", ""), page=chunk.page, section=chunk.section,
+                text=chunk.text, quote=quote, start=candidate.start, end=candidate.end,
+                kind=meta.get("kind", ""), as_of=meta.get("as_of", "")))
+            sentences.append(Sentence(text=text, citations=[n], support=1.0))
+        return sentences, citations
+

@@ -1,0 +1,133 @@
+"""Command line: `assistant ingest | ask | chat | ...`. Expected failures print one line, no trace."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from assistant.errors import UserError
+from assistant.settings import Settings
+from assistant.types import Answer
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 2
+    try:
+        settings = Settings.load(Path(args.config) if args.config else None)
+        return int(args.run(settings, args) or 0)
+    except UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="assistant", description=__doc__)
+    parser.add_argument("--config", help="TOML settings file (default: ./assistant.toml)")
+    commands = parser.add_subparsers(dest="command")
+
+    ingest = commands.add_parser("ingest", help="index documents (default: corpus/)")
+    ingest.add_argument("paths", nargs="*", type=Path)
+    ingest.add_argument("--strict", action="store_true", help="any skipped file is fatal")
+    ingest.add_argument("--rebuild", action="store_true", help="re-embed everything")
+    ingest.set_defaults(run=_ingest)
+
+    ask = commands.add_parser("ask", help="answer one question ('-' reads one per line)")
+    ask.add_argument("question")
+    ask.add_argument("--json", action="store_true", help="print Answer JSON")
+    ask.add_argument("--kind", action="append", default=[], help="only this source kind")
+    ask.add_argument("--doc", action="append", default=[], help="only this document id")
+    ask.add_argument("--jurisdiction", action="append", default=[])
+    ask.set_defaults(run=_ask)
+
+    chat = commands.add_parser("chat", help="terminal chat with follow-up questions")
+    chat.set_defaults(run=_chat)
+    return parser
+
+
+def _ingest(settings: Settings, args: argparse.Namespace) -> int:
+    from assistant.ingest.pipeline import ingest
+
+    report = ingest(settings, args.paths or None, strict=args.strict, rebuild=args.rebuild)
+    for line in report.warnings:
+        print(f"warning: {line}", file=sys.stderr)
+    for line in report.skipped:
+        print(f"skipped: {line}", file=sys.stderr)
+    state = "updated" if report.changed else "already up to date"
+    print(f"Index {state}: {report.summary()}")
+    return 0 if report.docs else 1
+
+
+def _ask(settings: Settings, args: argparse.Namespace) -> int:
+    from assistant.assistant import Assistant
+
+    assistant = Assistant.from_settings(settings)
+    filters = {k: v for k, v in {"kind": args.kind, "doc_id": args.doc,
+                                 "jurisdiction": args.jurisdiction}.items() if v}
+    questions = sys.stdin if args.question == "-" else [args.question]
+    for line in questions:
+        if not line.strip():
+            continue
+        try:
+            answer = assistant.ask(line, filters=filters or None)
+        except UserError as exc:
+            if args.question != "-":
+                raise
+            print(json.dumps({"question": line.strip(), "error": str(exc)}), flush=True)
+            continue
+        if args.json:
+            print(json.dumps(answer.to_dict(), ensure_ascii=False), flush=True)
+        else:
+            print(format_answer(answer), flush=True)
+    return 0
+
+
+def _chat(settings: Settings, args: argparse.Namespace) -> int:
+    from assistant.assistant import Assistant
+
+    assistant = Assistant.from_settings(settings)
+    history: list[str] = []
+    print("Ask a question about Massachusetts police, courts and ICE. Empty line or Ctrl-D quits.")
+    while True:
+        try:
+            question = input("\n> ").strip()
+        except EOFError:
+            return 0
+        if not question:
+            return 0
+        try:
+            answer = assistant.ask(question, history=history)
+        except UserError as exc:
+            print(f"error: {exc}")
+            continue
+        history.append(question)
+        print(format_answer(answer))
+
+
+def format_answer(answer: Answer) -> str:
+    lines = [*(f"! {notice}" for notice in answer.notices if answer.urgent), "", answer.answer]
+    if answer.citations:
+        lines.append("\nSources:")
+        for c in answer.citations:
+            where = ", ".join(x for x in (f"p. {c.page}" if c.page else "", c.section) if x)
+            lines.append(f"  [{c.n}] {c.title}{f' ({where})' if where else ''} — "
+                         f"{c.source_url or c.doc_id}")
+    if answer.referrals:
+        lines.append("\nWhere to get help:")
+        for r in answer.referrals:
+            contact = " · ".join(x for x in (r.phone, r.url) if x)
+            lines.append(f"  - {r.name}{f': {contact}' if contact else ''}"
+                         f"{f' ({r.caveat})' if r.caveat else ''}")
+    lines.extend(f"\n{notice}" for notice in answer.notices if not answer.urgent)
+    return "\n".join(lines).strip()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

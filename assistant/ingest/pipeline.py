@@ -1,0 +1,221 @@
+"""`assistant ingest`: scan → hash → load and chunk what changed → embed → write a new generation.
+
+Only new or changed documents are loaded and embedded; unchanged ones carry their
+vectors over from the previous generation. Nothing changed means no model is loaded
+and the run ends in well under a second.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from assistant.errors import IngestError, UserError
+from assistant.index.embedder import resolve_model_path, shared_embedder
+from assistant.index.generations import (
+    GenerationData,
+    Manifest,
+    collect_garbage,
+    current_generation,
+    ingest_lock,
+    read_generation,
+    write_generation,
+)
+from assistant.index.store import open_client
+from assistant.ingest.chunker import ChunkerConfig, chunk_document
+from assistant.ingest.loaders import SUPPORTED_SUFFIXES, doc_id_for, load_document
+from assistant.settings import Settings
+from assistant.types import Chunk
+
+# Data files that live in the corpus folder but are not documents.
+_NOT_DOCUMENTS = ("referrals.yaml", "sources.yaml")
+
+
+@dataclass
+class IngestReport:
+    docs: int = 0
+    chunks: int = 0
+    embedded_docs: int = 0
+    embedded_chunks: int = 0
+    removed_docs: int = 0
+    skipped: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    generation: str | None = None
+    changed: bool = False
+
+    def summary(self) -> str:
+        return (f"{self.docs} docs, {self.chunks} chunks indexed "
+                f"({self.embedded_docs} new or changed, {self.removed_docs} removed), "
+                f"{len(self.skipped)} skipped, {self.seconds:.1f}s")
+
+
+def fingerprint(settings: Settings) -> str:
+    chunker = chunker_config(settings)
+    return f"embed={settings.embed_model}:{resolve_model_path(settings.embed_model).name}|" \
+           f"{chunker.fingerprint()}"
+
+
+def chunker_config(settings: Settings) -> ChunkerConfig:
+    return ChunkerConfig(settings.chunk_words, settings.chunk_max_words,
+                         settings.chunk_overlap_sentences)
+
+
+def discover(paths: Iterable[Path], report: IngestReport) -> dict[str, Path]:
+    """doc_id → file, for every candidate file under the given paths (sorted, stable)."""
+    found: dict[str, Path] = {}
+    for root in paths:
+        if not root.exists():
+            raise UserError(f"{root}: no such file or folder")
+        files = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
+        for path in files:
+            if any(part.startswith(".") for part in path.relative_to(root).parts) \
+                    or path.name in _NOT_DOCUMENTS or path.name.endswith(".meta.yaml"):
+                continue
+            if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+                report.skipped.append(f"{path}: unsupported file type {path.suffix or '(none)'}; "
+                                      f"use one of {', '.join(SUPPORTED_SUFFIXES)}")
+                continue
+            doc_id = doc_id_for(path)
+            if doc_id in found:
+                report.skipped.append(f"{path}: same document id {doc_id!r} as {found[doc_id]}; "
+                                      "rename one of them")
+                continue
+            found[doc_id] = path
+    return found
+
+
+def file_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    sidecar = path.with_name(path.name + ".meta.yaml")
+    if sidecar.is_file():
+        digest.update(sidecar.read_bytes())
+    return digest.hexdigest()
+
+
+def ingest(settings: Settings, paths: list[Path] | None = None, *, strict: bool = False,
+           rebuild: bool = False, progress: bool | None = None) -> IngestReport:
+    started = time.perf_counter()
+    report = IngestReport()
+    index_dir = settings.index_dir
+    show = sys.stderr.isatty() if progress is None else progress
+    with ingest_lock(index_dir):
+        files = discover(paths or [settings.corpus_dir], report)
+        wanted = fingerprint(settings)
+        previous_generation = current_generation(index_dir)
+        previous = read_generation(index_dir, previous_generation) if previous_generation else None
+        reuse = previous if previous and not rebuild and \
+            previous.manifest.fingerprint == wanted else None
+        old_docs = reuse.manifest.docs if reuse else {}
+
+        hashes: dict[str, str] = {}
+        for doc_id, path in files.items():
+            try:
+                hashes[doc_id] = file_hash(path)
+            except OSError as exc:
+                report.skipped.append(f"{path}: cannot read ({exc.strerror})")
+        unchanged = {d for d, h in hashes.items()
+                     if d in old_docs and old_docs[d]["sha256"] == h}
+        to_load = [d for d in hashes if d not in unchanged]
+        removed = set(old_docs) - set(hashes)
+
+        new_chunks: list[Chunk] = []
+        manifest = Manifest(fingerprint=wanted)
+        max_bytes = int(settings.max_file_mb * 1_000_000)
+        config = chunker_config(settings)
+        for doc_id in tqdm(to_load, desc="Reading", unit="file", disable=not show):
+            path = files[doc_id]
+            try:
+                document = load_document(path, max_bytes)
+            except IngestError as exc:
+                if doc_id in old_docs:  # keep the last good version rather than lose it
+                    unchanged.add(doc_id)
+                    report.warnings.append(f"{exc}; kept the previously indexed version")
+                else:
+                    report.skipped.append(str(exc))
+                continue
+            chunks = chunk_document(document, config)
+            report.embedded_docs += 1
+            manifest.docs[doc_id] = {"path": str(path), "sha256": hashes[doc_id],
+                                     "title": document.meta["title"], "chunks": len(chunks)}
+            new_chunks.extend(chunks)
+        for doc_id in unchanged:
+            manifest.docs[doc_id] = old_docs[doc_id]
+
+        report.removed_docs = len(removed)
+        report.embedded_chunks = len(new_chunks)
+        if strict and report.skipped:
+            raise UserError(f"--strict: {len(report.skipped)} file(s) skipped, index unchanged; "
+                            f"first: {report.skipped[0]}")
+        report.changed = bool(new_chunks or removed or reuse is None)
+        if not report.changed and previous_generation:
+            report.generation = previous_generation
+        elif manifest.docs:
+            data = _assemble(settings, reuse, unchanged, new_chunks, manifest, show)
+            client = open_client(settings.data_dir, settings.chroma_url)
+            report.generation = write_generation(index_dir, client, data,
+                                                 [_lexical_text(c) for c in data.chunks])
+            collect_garbage(index_dir, client, keep_previous=previous_generation)
+        report.docs = len(manifest.docs)
+        report.chunks = sum(int(d["chunks"]) for d in manifest.docs.values())
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _assemble(settings: Settings, reuse: GenerationData | None, unchanged: set[str],
+              new_chunks: list[Chunk], manifest: Manifest, show: bool) -> GenerationData:
+    """Carry over unchanged rows, embed the new ones, and stack them into one generation."""
+    chunks: list[Chunk] = []
+    vectors: list[np.ndarray] = []
+    sentence_blocks: list[np.ndarray] = []
+    if reuse is not None:
+        for row, chunk in enumerate(reuse.chunks):
+            if chunk.doc_id in unchanged:
+                chunks.append(chunk)
+                vectors.append(np.asarray(reuse.vectors[row:row + 1], dtype=np.float32))
+                sentence_blocks.append(np.asarray(reuse.sentence_block(row), dtype=np.float32))
+    if new_chunks:
+        embedder = shared_embedder(settings.embed_model, settings.embed_batch_size)
+        batch = 256
+        with tqdm(total=len(new_chunks), desc="Embedding", unit="chunk", disable=not show) as bar:
+            for begin in range(0, len(new_chunks), batch):
+                part = new_chunks[begin:begin + batch]
+                texts, spans = zip(*(embedding_input(c) for c in part), strict=True)
+                passage, sentences = embedder.encode_with_sentences(list(texts), list(spans))
+                chunks.extend(part)
+                vectors.append(passage)
+                sentence_blocks.extend(sentences)
+                bar.update(len(part))
+    dimension = vectors[0].shape[1] if vectors else 384
+    counts = [len(block) for block in sentence_blocks]
+    return GenerationData(
+        manifest=manifest,
+        chunks=chunks,
+        vectors=np.vstack(vectors) if vectors else np.zeros((0, dimension), np.float32),
+        sentence_vectors=np.vstack(sentence_blocks) if sentence_blocks
+        else np.zeros((0, dimension), np.float32),
+        sentence_rows=np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
+    )
+
+
+def embedding_input(chunk: Chunk) -> tuple[str, list[tuple[int, int]]]:
+    """The text a chunk is embedded as (title and section first, for context), and where its
+    sentences lie inside that text."""
+    prefix = f"{chunk.meta.get('title', '')}. {chunk.section}.\n" if chunk.section \
+        else f"{chunk.meta.get('title', '')}.\n"
+    shift = len(prefix) - chunk.start
+    return prefix + chunk.text, [(s + shift, e + shift) for s, e in chunk.sentences]
+
+
+def _lexical_text(chunk: Chunk) -> str:
+    return f"{chunk.meta.get('title', '')} {chunk.section} {chunk.text}"

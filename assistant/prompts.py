@@ -1,0 +1,27 @@
+"""Prompts and fixed user-facing text live in `prompts/` as data; this module only reads them."""
+
+from __future__ import annotations
+
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+
+from assistant.errors import UserError
+
+
+@lru_cache(maxsize=8)
+def load_messages(prompts_dir: Path) -> dict[str, str]:
+    path = prompts_dir / "messages.toml"
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise UserError(f"{path}: cannot read the assistant's messages ({exc})") from exc
+
+
+@lru_cache(maxsize=32)
+def load_prompt(prompts_dir: Path, name: str) -> str:
+    path = prompts_dir / f"{name}.txt"
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UserError(f"{path}: prompt file missing ({exc.strerror})") from exc

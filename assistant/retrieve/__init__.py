@@ -1,0 +1,1 @@
+"""Retrieve: rewrite follow-ups, fuse dense and BM25 candidates, rerank, diversify."""

@@ -1,0 +1,99 @@
+"""Hybrid retrieval: dense (Chroma) and lexical (BM25) candidates fused by reciprocal rank,
+reranked, then diversified so one document cannot crowd out the rest."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.index.reader import Snapshot
+from assistant.index.store import chroma_filter
+from assistant.retrieve.rerank import Reranker
+from assistant.types import Passage
+
+Filters = dict[str, list[str]]
+
+
+@dataclass
+class Retrieval:
+    passages: list[Passage]
+    query_vector: np.ndarray
+    timings_ms: dict[str, float]
+
+
+def matches(meta: dict, filters: Filters | None) -> bool:
+    return all(not values or str(meta.get(key, "")) in values
+               for key, values in (filters or {}).items())
+
+
+def reciprocal_rank_fusion(rankings: list[list[int]], k: int) -> dict[int, float]:
+    fused: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, row in enumerate(ranking):
+            fused[row] = fused.get(row, 0.0) + 1.0 / (k + rank + 1)
+    return fused
+
+
+def diversify(passages: list[Passage], per_doc_limit: int, top_k: int) -> list[Passage]:
+    """Best-first, at most `per_doc_limit` passages per document; others only fill leftover room."""
+    chosen: list[Passage] = []
+    overflow: list[Passage] = []
+    per_doc: dict[str, int] = {}
+    for passage in passages:
+        doc = passage.chunk.doc_id
+        if per_doc.get(doc, 0) < per_doc_limit:
+            chosen.append(passage)
+            per_doc[doc] = per_doc.get(doc, 0) + 1
+        else:
+            overflow.append(passage)
+    return (chosen + overflow)[:top_k]
+
+
+class HybridRetriever:
+    def __init__(self, embed_query, reranker: Reranker, candidates: int = 30, top_k: int = 6,
+                 per_doc_limit: int = 2, rrf_k: int = 60, modes: tuple[str, ...] = ("dense",
+                                                                                   "bm25")) -> None:
+        self.embed_query = embed_query
+        self.reranker = reranker
+        self.candidates = candidates
+        self.top_k = top_k
+        self.per_doc_limit = per_doc_limit
+        self.rrf_k = rrf_k
+        self.modes = modes
+
+    def retrieve(self, snapshot: Snapshot, query: str, filters: Filters | None = None,
+                 top_k: int | None = None) -> Retrieval:
+        started = time.perf_counter()
+        query_vector = np.asarray(self.embed_query(query), dtype=np.float32)
+        data = snapshot.data
+        rankings: list[list[int]] = []
+        if "dense" in self.modes:
+            hits = snapshot.vectors.query(query_vector, min(self.candidates, len(data.chunks)),
+                                          chroma_filter(filters))
+            rankings.append([snapshot.rows[chunk_id] for chunk_id, _ in hits
+                             if chunk_id in snapshot.rows])
+        lexical_scores: dict[int, float] = {}
+        if "bm25" in self.modes:
+            # Filters are applied after BM25, so ask for more to keep enough candidates.
+            factor = 4 if filters else 1
+            hits = snapshot.lexical.search(query, self.candidates * factor)
+            kept = [(row, score) for row, score in hits if matches(data.chunks[row].meta, filters)]
+            lexical_scores = dict(kept[:self.candidates])
+            rankings.append([row for row, _ in kept[:self.candidates]])
+        fused = reciprocal_rank_fusion(rankings, self.rrf_k)
+        rows = sorted(fused, key=fused.get, reverse=True)
+        dense = np.asarray(data.vectors[rows], dtype=np.float32) @ query_vector if rows \
+            else np.zeros(0)
+        passages = [Passage(chunk=data.chunks[row], score=fused[row], dense=float(dense[i]),
+                            lexical=lexical_scores.get(row)) for i, row in enumerate(rows)]
+        retrieved = time.perf_counter()
+        passages = self.reranker.rerank(snapshot, query_vector, passages)
+        reranked = time.perf_counter()
+        return Retrieval(
+            passages=diversify(passages, self.per_doc_limit, top_k or self.top_k),
+            query_vector=query_vector,
+            timings_ms={"retrieve": 1000 * (retrieved - started),
+                        "rerank": 1000 * (reranked - retrieved)},
+        )

@@ -1,0 +1,40 @@
+"""Deterministic follow-up rewriting: an elliptical question borrows the topic words of the
+previous question ("what about juveniles?" after a fingerprint question)."""
+
+from __future__ import annotations
+
+import re
+
+_FOLLOW_UP_START = re.compile(r"^\s*(and|or|but|also|so|what about|how about|what if|then|"
+                              r"same|does that|is that|are they|do they|can they|is it|"
+                              r"what else|why)\b", re.IGNORECASE)
+_REFERS_BACK = re.compile(r"\b(it|they|them|that|those|this|these|there|he|she|his|her|its|"
+                          r"their|the same|the bill|the report|the law|the case|the policy)\b",
+                          re.IGNORECASE)
+_STOP = {
+    "a", "an", "the", "and", "or", "but", "of", "to", "in", "on", "at", "for", "from", "by",
+    "with", "about", "what", "how", "why", "when", "where", "who", "which", "is", "are", "was",
+    "were", "be", "been", "do", "does", "did", "can", "could", "would", "should", "will", "i",
+    "me", "my", "you", "your", "we", "our", "they", "them", "their", "it", "its", "this",
+    "that", "these", "those", "there", "here", "so", "also", "then", "if", "not", "no", "yes",
+    "any", "some", "tell", "explain", "please", "know", "want", "need", "get", "got", "just",
+    "more", "else", "same",
+}
+
+
+def content_words(text: str) -> list[str]:
+    return [w for w in re.findall(r"[A-Za-z0-9()'.§-]+", text.lower())
+            if w.strip(".'") not in _STOP and len(w.strip(".'")) > 1]
+
+
+def rewrite_follow_up(question: str, history: list[str] | None) -> str:
+    """The search query for `question`: unchanged unless it leans on the previous question."""
+    if not history:
+        return question
+    own = content_words(question)
+    elliptical = len(own) <= 4 and (bool(_FOLLOW_UP_START.search(question))
+                                    or bool(_REFERS_BACK.search(question)) or len(own) <= 2)
+    if not elliptical:
+        return question
+    borrowed = [w for w in content_words(history[-1]) if w not in own]
+    return f"{question.strip()} {' '.join(borrowed)}".strip()
