@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 from assistant.answer.extractive import ExtractiveAnswerer, Selection, render
 from assistant.answer.referrals import is_urgent, select_referrals
@@ -18,6 +20,16 @@ from assistant.settings import Settings
 from assistant.types import Answer, Citation, Passage, Sentence
 
 MAX_QUESTION_CHARS = 2000
+
+
+@dataclass
+class StreamEvent:
+    """One step of a streamed answer: `delta` text as it is produced, then `done` with the
+    final, verified Answer (which is what must be shown once it arrives)."""
+
+    kind: str  # delta | done
+    text: str = ""
+    answer: Answer | None = None
 
 
 class Assistant:
@@ -62,6 +74,17 @@ class Assistant:
                              "answer": round(1000 * (finished - answer_started), 1),
                              "total": round(1000 * (finished - started), 1)}
         return answer
+
+    def stream(self, question: str, history: list[str] | None = None,
+               filters: Filters | None = None) -> Iterator[StreamEvent]:
+        """Extractive answers are complete at once; they are streamed sentence by sentence so
+        every interface shows text early through the same path an LLM backend uses."""
+        answer = self.ask(question, history, filters)
+        if answer.abstained:
+            yield StreamEvent("delta", answer.answer)
+        for sentence in answer.sentences:
+            yield StreamEvent("delta", f"{sentence.text} [{sentence.citations[0]}] ")
+        yield StreamEvent("done", answer=answer)
 
     def _compose(self, question: str, query: str, selection: Selection,
                  passages: list[Passage]) -> Answer:

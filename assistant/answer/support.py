@@ -64,6 +64,33 @@ def fact_gate(claim: str, evidence: str) -> GateResult:
                       negation_mismatch=negation_mismatch)
 
 
+@dataclass
+class Support:
+    """How well one claim is backed by one piece of evidence."""
+
+    score: float  # 0..1
+    verdict: str  # supported | partial | unsupported
+    missing: list[str] = field(default_factory=list)
+
+
+class SupportScorer:
+    """The one support judge used by the answerer, `assistant check` and `assistant eval`.
+
+    Today: the deterministic gate plus word overlap. A trained verifier model slots in
+    behind `score` without changing any caller.
+    """
+
+    def score(self, claim: str, evidence: str) -> Support:
+        gate = fact_gate(claim, evidence)
+        claim_words = set(normalize(claim).split())
+        overlap = len(claim_words & set(normalize(evidence).split())) / max(1, len(claim_words))
+        if not gate.passed:
+            return Support(min(overlap, 0.3), "unsupported", gate.missing)
+        if overlap >= 0.8:
+            return Support(overlap, "supported")
+        return Support(overlap, "partial" if overlap >= 0.5 else "unsupported")
+
+
 def quote_in_passage(quote: str, passage: str, start: int, end: int, passage_start: int) -> bool:
     """The quote is exactly the passage text at the stated document offsets."""
     local = start - passage_start
