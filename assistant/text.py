@@ -22,7 +22,7 @@ _ABBREVIATIONS = {
     "d", "f", "cir", "l", "ed", "fig", "u.s.c", "a.m", "p.m", "dept", "est", "ave", "mt",
 }
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*")
-_MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_MD_LINK = re.compile(r"\[([^\]]*)\]\((?:[^()]|\([^()]*\))*\)")  # targets may hold one level of ()
 _MD_EMPHASIS = re.compile(r"(\*\*|__|`)")
 
 

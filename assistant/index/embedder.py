@@ -42,7 +42,7 @@ class Embedder:
         self.path = resolve_model_path(model_name)
         self.batch_size = batch_size
         self.model = SentenceTransformer(str(self.path), device="cpu", local_files_only=True)
-        self.dimension = int(self.model.get_sentence_embedding_dimension())
+        self.dimension = int(self.model.get_embedding_dimension())
         self._lock = threading.Lock()
 
     def fingerprint(self) -> str:

@@ -32,8 +32,8 @@ def rewrite_follow_up(question: str, history: list[str] | None) -> str:
     if not history:
         return question
     own = content_words(question)
-    elliptical = len(own) <= 4 and (bool(_FOLLOW_UP_START.search(question))
-                                    or bool(_REFERS_BACK.search(question)) or len(own) <= 2)
+    elliptical = len(own) <= 1 or (len(own) <= 4 and (bool(_FOLLOW_UP_START.search(question))
+                                                      or bool(_REFERS_BACK.search(question))))
     if not elliptical:
         return question
     borrowed = [w for w in content_words(history[-1]) if w not in own]

@@ -1,0 +1,109 @@
+"""Asking the real index: cited answers whose quotes verify, abstention, urgency, filters, CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from assistant.ingest.loaders import load_document
+from assistant.retrieve.hybrid import diversify
+from assistant.retrieve.rewrite import rewrite_follow_up
+from assistant.types import Answer, Chunk, Passage
+from tests.conftest import run_cli
+
+pytestmark = pytest.mark.slow
+
+ANSWERABLE = [
+    "What did the SJC decide in Lunn v. Commonwealth?",
+    "how many ICE arrests happened at Massachusetts courthouses in 2025",
+    "Does ICE need a judge's warrant to come into my house?",
+    "Which agency holds the only 287(g) agreement in Massachusetts?",
+]
+
+
+def _document_text(path: str) -> str:
+    return load_document(Path(path), max_bytes=50_000_000).text
+
+
+@pytest.mark.parametrize("question", ANSWERABLE)
+def test_answers_are_cited_and_every_quote_verifies_against_the_source(assistant, question):
+    answer = assistant.ask(question)
+    assert not answer.abstained, answer.answer
+    assert answer.sentences and all(s.citations for s in answer.sentences)
+    assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
+    for citation in answer.citations:
+        text = _document_text(str(assistant.settings.corpus_dir / f"{citation.doc_id}.md"))
+        assert text[citation.start:citation.end] == citation.quote
+        assert citation.quote in citation.text
+        assert citation.source_url.startswith("http") and citation.title
+    for marker in (f"[{c.n}]" for c in answer.citations):
+        assert marker in answer.answer
+    assert answer.notices and "not legal advice" in answer.notices[-1]
+
+
+def test_unrelated_question_abstains_and_points_to_help(assistant):
+    answer = assistant.ask("What is a good recipe for banana bread?")
+    assert answer.abstained and not answer.sentences and not answer.citations
+    assert "do not cover" in answer.answer
+    assert answer.referrals
+
+
+def test_urgent_question_puts_urgent_help_first(assistant):
+    answer = assistant.ask("ICE agents are at my door right now, what do I do?")
+    assert answer.urgent and answer.referrals[0].urgent
+    assert answer.referrals[0].phone
+    assert not answer.abstained
+
+
+def test_kind_filter_limits_citations(assistant):
+    answer = assistant.ask("What should I do if I am arrested?", filters={"kind": ["know-your-rights"]})
+    assert answer.citations and {c.kind for c in answer.citations} == {"know-your-rights"}
+
+
+def test_follow_up_is_rewritten_with_the_previous_topic(assistant):
+    answer = assistant.ask("what about for kids?", history=["Are fingerprints taken at booking sent to ICE?"])
+    assert "fingerprints" in answer.search_query
+    assert not answer.abstained
+
+
+def test_answer_round_trips_through_json(assistant):
+    answer = assistant.ask(ANSWERABLE[0])
+    assert Answer.from_dict(json.loads(json.dumps(answer.to_dict()))) == answer
+
+
+def test_diversify_caps_passages_per_document():
+    def passage(doc: str, n: int) -> Passage:
+        return Passage(Chunk(f"{doc}#{n}", doc, "t", 0, 1, "", None, {}), score=1.0 / (n + 1))
+
+    ranked = [passage("a", 0), passage("a", 1), passage("a", 2), passage("b", 0), passage("a", 3), passage("c", 0)]
+    kept = diversify(ranked, per_doc_limit=2, top_k=4)
+    assert [p.chunk.chunk_id for p in kept] == ["a#0", "a#1", "b#0", "c#0"]
+
+
+def test_rewrite_leaves_standalone_questions_alone():
+    assert rewrite_follow_up("What is the PROTECT Act?", ["Tell me about Lunn"]) == "What is the PROTECT Act?"
+    assert rewrite_follow_up("and in Boston?", ["Do police share data with ICE?"]).startswith("and in Boston?")
+    assert "police" in rewrite_follow_up("and in Boston?", ["Do police share data with ICE?"])
+
+
+def test_cli_ask_json_reads_one_question_per_line(corpus_settings):
+    result = run_cli("ask", "--json", "-", env={"ASSISTANT_DATA_DIR": str(corpus_settings.data_dir)},
+                     input_text="What is a detainer?\n\nWhat is the capital of Peru?\n")
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["question"] for line in lines] == ["What is a detainer?", "What is the capital of Peru?"]
+    assert not lines[0]["abstained"] and lines[1]["abstained"]
+
+
+def test_cli_ask_prints_numbered_sources(corpus_settings):
+    result = run_cli("ask", "What is the Boston Trust Act?", env={"ASSISTANT_DATA_DIR": str(corpus_settings.data_dir)})
+    assert result.returncode == 0, result.stderr
+    assert "Sources:" in result.stdout and "[1]" in result.stdout and "https://" in result.stdout
+
+
+def test_cli_without_an_index_says_how_to_build_one(tmp_path):
+    result = run_cli("ask", "anything", env={"ASSISTANT_DATA_DIR": str(tmp_path)})
+    assert result.returncode == 1
+    assert "run `assistant ingest` first" in result.stderr and "Traceback" not in result.stderr
