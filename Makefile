@@ -3,11 +3,12 @@ SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export HF_HUB_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: setup index run chat test lint bench eval clean
+.PHONY: setup index run chat test lint bench bench-ui browser eval clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -24,9 +25,9 @@ index: setup
 	$(VENV)/bin/assistant ingest
 
 run: index
-	$(VENV)/bin/assistant chat
+	$(VENV)/bin/assistant serve
 
-test: index
+test: index browser
 	$(PY) -m ruff check assistant tests evals
 	$(PY) -m pytest -q
 
@@ -35,6 +36,16 @@ lint: setup
 
 bench: index
 	$(PY) evals/bench.py
+
+# Debian's Chromium for the browser tests; Playwright drives it (its own browser download is never used).
+browser:
+	@test -x /usr/bin/chromium || { $(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+# Web UI time to first token (headless Chromium) and 20 concurrent /api/ask clients.
+bench-ui: index browser
+	$(PY) evals/bench_ui.py
+	$(PY) evals/load_api.py
 
 eval: index
 	$(VENV)/bin/assistant eval

@@ -4,32 +4,24 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 
+from assistant.answer.answerability import unanswered_reason
 from assistant.answer.extractive import ExtractiveAnswerer, Selection, render
+from assistant.answer.llm import LLMAnswerer
 from assistant.answer.referrals import is_urgent, select_referrals
-from assistant.answer.support import fact_gate, quote_in_passage
+from assistant.answer.support import SupportScorer, fact_gate, quote_in_passage
 from assistant.errors import UserError
 from assistant.index.embedder import Embedder, shared_embedder
-from assistant.index.reader import IndexReader
+from assistant.index.reader import IndexReader, Snapshot
+from assistant.llm.factory import make_chat_model
 from assistant.prompts import load_messages
-from assistant.retrieve.hybrid import Filters, HybridRetriever
+from assistant.retrieve.hybrid import Filters, HybridRetriever, Retrieval
 from assistant.retrieve.rerank import make_reranker
 from assistant.retrieve.rewrite import rewrite_follow_up
 from assistant.settings import Settings
-from assistant.types import Answer, Citation, Passage, Sentence
+from assistant.types import Answer, Citation, Passage, Sentence, StreamEvent
 
 MAX_QUESTION_CHARS = 2000
-
-
-@dataclass
-class StreamEvent:
-    """One step of a streamed answer: `delta` text as it is produced, then `done` with the
-    final, verified Answer (which is what must be shown once it arrives)."""
-
-    kind: str  # delta | done
-    text: str = ""
-    answer: Answer | None = None
 
 
 class Assistant:
@@ -43,6 +35,13 @@ class Assistant:
             per_doc_limit=settings.per_doc_limit, rrf_k=settings.rrf_k)
         self.answerer = ExtractiveAnswerer(max_sentences=settings.max_answer_sentences)
         self.messages = load_messages(settings.prompts_dir)
+        # With the `llm` setting, a chat model writes and the support scorer decides what is shown.
+        chat_model = make_chat_model(settings)
+        self.generator = None if chat_model is None else LLMAnswerer(
+            chat_model, settings.prompts_dir, SupportScorer.from_settings(settings), self.messages,
+            max_passages=settings.llm_passages, max_sentences=settings.max_answer_sentences,
+            unsupported=settings.llm_unsupported, min_verified=settings.llm_min_verified,
+            timeout_s=settings.llm_timeout_s)
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> Assistant:
@@ -54,21 +53,22 @@ class Assistant:
 
     def ask(self, question: str, history: list[str] | None = None,
             filters: Filters | None = None) -> Answer:
+        if self.generator is not None:
+            return next(e.answer for e in self.stream(question, history, filters) if e.answer)
         started = time.perf_counter()
-        question = " ".join(question.split())
-        if not question:
-            raise UserError("the question is empty; type a question")
-        if len(question) > MAX_QUESTION_CHARS:
-            raise UserError(f"the question is {len(question)} characters long; "
-                            f"keep it under {MAX_QUESTION_CHARS}")
+        question = _clean_question(question)
         snapshot = self.reader.snapshot()
         query = rewrite_follow_up(question, history)
         retrieval = self.retriever.retrieve(snapshot, query, filters)
+        return self._extractive(question, query, snapshot, retrieval, started)
+
+    def _extractive(self, question: str, query: str, snapshot: Snapshot, retrieval: Retrieval,
+                    started: float) -> Answer:
         answer_started = time.perf_counter()
         candidates = self.answerer.candidates(snapshot, query, retrieval.query_vector,
                                               retrieval.passages)
         selection = self.answerer.select(candidates)
-        answer = self._compose(question, query, selection, retrieval.passages)
+        answer = self._compose(question, query, selection, retrieval.passages, snapshot)
         finished = time.perf_counter()
         answer.timings_ms = {**{k: round(v, 1) for k, v in retrieval.timings_ms.items()},
                              "answer": round(1000 * (finished - answer_started), 1),
@@ -79,6 +79,9 @@ class Assistant:
                filters: Filters | None = None) -> Iterator[StreamEvent]:
         """Extractive answers are complete at once; they are streamed sentence by sentence so
         every interface shows text early through the same path an LLM backend uses."""
+        if self.generator is not None:
+            yield from self._generate(self.generator, question, history, filters)
+            return
         answer = self.ask(question, history, filters)
         if answer.abstained:
             yield StreamEvent("delta", answer.answer)
@@ -86,17 +89,50 @@ class Assistant:
             yield StreamEvent("delta", f"{sentence.text} [{sentence.citations[0]}] ")
         yield StreamEvent("done", answer=answer)
 
+    def _generate(self, generator: LLMAnswerer, question: str, history: list[str] | None,
+                  filters: Filters | None) -> Iterator[StreamEvent]:
+        """The LLM path: deltas of verified sentences as they are written, then the Answer.
+        Closing this iterator (a user cancelling) closes the model's stream, stopping generation."""
+        started = time.perf_counter()
+        question = _clean_question(question)
+        snapshot = self.reader.snapshot()
+        query = generator.rewrite_follow_up(question, history) or rewrite_follow_up(question, history)
+        rewritten = time.perf_counter()
+        retrieval = self.retriever.retrieve(snapshot, query, filters)
+        for event in generator.stream(
+                question, query, retrieval.passages,
+                extractive=lambda: self._extractive(question, query, snapshot, retrieval, started),
+                guide=self._guide):
+            if event.answer is not None:
+                event.answer.timings_ms = {**{k: round(v, 1) for k, v in retrieval.timings_ms.items()},
+                                           **event.answer.timings_ms,
+                                           "rewrite": round(1000 * (rewritten - started), 1),
+                                           "total": round(1000 * (time.perf_counter() - started), 1)}
+            yield event
+
+    def _guide(self, answer: Answer) -> Answer:
+        """What every answer carries whatever wrote it: the urgent and legal notices, referrals."""
+        answer.urgent = is_urgent(answer.question)
+        answer.notices = [*answer.notices, *([self.messages["urgent"]] if answer.urgent else []),
+                          self.messages["legal_notice"]]
+        answer.referrals = select_referrals(self.settings.referrals_path, answer.question,
+                                            urgent=answer.urgent, abstained=answer.abstained)
+        return answer
+
     def _compose(self, question: str, query: str, selection: Selection,
-                 passages: list[Passage]) -> Answer:
+                 passages: list[Passage], snapshot: Snapshot) -> Answer:
         urgent = is_urgent(question)
         notices = [self.messages["legal_notice"]]
         if urgent:
             notices.insert(0, self.messages["urgent"])
         sentences, citations = self._verified(selection)
-        abstained = not sentences or selection.evidence < self.settings.abstain_below
+        reason = None if not sentences or selection.evidence < self.settings.abstain_below \
+            else unanswered_reason(question, [s.text for s in sentences],
+                                   " ".join(p.chunk.text for p in passages), snapshot.lexical)
+        abstained = not sentences or selection.evidence < self.settings.abstain_below or reason is not None
         if abstained:
             topics = list(dict.fromkeys(p.chunk.meta.get("title", "") for p in passages))[:3]
-            text = self.messages["abstain"]
+            text = self.messages[reason or "abstain"]
             if topics:
                 text += " " + self.messages["abstain_suggest"].format(topics="; ".join(topics))
             sentences, citations = [], []
@@ -132,3 +168,12 @@ class Assistant:
             sentences.append(Sentence(text=text, citations=[n], support=1.0))
         return sentences, citations
 
+
+def _clean_question(question: str) -> str:
+    question = " ".join(question.split())
+    if not question:
+        raise UserError("the question is empty; type a question")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise UserError(f"the question is {len(question)} characters long; "
+                        f"keep it under {MAX_QUESTION_CHARS}")
+    return question

@@ -49,6 +49,28 @@ def _parser() -> argparse.ArgumentParser:
 
     chat = commands.add_parser("chat", help="terminal chat with follow-up questions")
     chat.set_defaults(run=_chat)
+
+    serve = commands.add_parser("serve", help="web chat UI and JSON API (default http://127.0.0.1:7860)")
+    serve.add_argument("--port", type=int, help="port (default: the `port` setting)")
+    serve.set_defaults(run=_serve)
+
+    evaluate = commands.add_parser("eval", help="measure answer and citation quality on a "
+                                                "question set, or retrieval on a BEIR dataset")
+    evaluate.add_argument("--set", type=Path, default=Path("evals/dev_questions.jsonl"),
+                          help="JSONL question set (default: evals/dev_questions.jsonl)")
+    evaluate.add_argument("--name", help="report name (default: date and time)")
+    evaluate.add_argument("--beir", type=Path, metavar="DIR",
+                          help="BEIR-format dataset: corpus.jsonl, queries.jsonl, qrels/test.tsv")
+    evaluate.add_argument("--attribution", type=Path, metavar="FILE",
+                          help="measure the support scorer on labelled claim/evidence JSONL")
+    evaluate.add_argument("--json", action="store_true", help="print --beir or --attribution results as JSON")
+    evaluate.set_defaults(run=_eval)
+
+    check = commands.add_parser("check", help="check the citations of any answer (ours or "
+                                              "another chatbot's)")
+    check.add_argument("file", help="JSON {answer, passages} or plain text; '-' reads stdin")
+    check.add_argument("--json", action="store_true", help="print the report as JSON")
+    check.set_defaults(run=_check)
     return parser
 
 
@@ -86,6 +108,31 @@ def _ask(settings: Settings, args: argparse.Namespace) -> int:
             print(json.dumps(answer.to_dict(), ensure_ascii=False), flush=True)
         else:
             print(format_answer(answer), flush=True)
+    return 0
+
+
+def _eval(settings: Settings, args: argparse.Namespace) -> int:
+    if args.attribution:
+        from assistant.evaluate.attribution import attribution_command
+
+        return attribution_command(settings, args.attribution, as_json=args.json)
+    from assistant.evaluate.runner import eval_command
+
+    return eval_command(settings, args)
+
+
+def _check(settings: Settings, args: argparse.Namespace) -> int:
+    from assistant.evaluate.check import check_command
+
+    return check_command(settings, args.file, as_json=args.json)
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from assistant.ui.app import serve
+
+    serve(replace(settings, port=args.port) if args.port else settings)
     return 0
 
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 import tomllib
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from assistant.errors import UserError
 
 
 @lru_cache(maxsize=8)
-def load_messages(prompts_dir: Path) -> dict[str, str]:
-    path = prompts_dir / "messages.toml"
+def load_messages(prompts_dir: Path, name: str = "messages") -> dict[str, Any]:
+    """A table of fixed text: `messages.toml` (answers) or another, e.g. `ui.toml` (the web UI)."""
+    path = prompts_dir / f"{name}.toml"
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:

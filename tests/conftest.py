@@ -57,3 +57,27 @@ def copy_docs(target: Path, *doc_ids: str) -> Path:
     for doc_id in doc_ids:
         shutil.copy(CORPUS / f"{doc_id}.md", target / f"{doc_id}.md")
     return target
+
+
+def copy_index(settings, target: Path, extra_docs: tuple[Path, ...] = ()):
+    """A private, writable copy of an ingested index and its corpus, plus `extra_docs`.
+    Re-ingesting the copy embeds only what differs: seconds, not the whole corpus."""
+    from assistant.ingest.pipeline import ingest
+    from assistant.settings import Settings
+
+    shutil.copytree(settings.data_dir, target / "data")
+    corpus = target / "corpus"
+    shutil.copytree(settings.corpus_dir, corpus)
+    for doc in extra_docs:
+        shutil.copy(doc, corpus / doc.name)
+    copied = Settings.load(data_dir=target / "data", corpus_dir=corpus)
+    report = ingest(copied, progress=False)
+    assert not report.skipped, report.skipped
+    return copied
+
+
+@pytest.fixture(scope="session")
+def hostile_settings(corpus_settings, tmp_path_factory):
+    """The real corpus plus a document full of markup and script (tests/fixtures/ui)."""
+    return copy_index(corpus_settings, tmp_path_factory.mktemp("hostile-index"),
+                      (ROOT / "tests" / "fixtures" / "ui" / "hostile-markup.md",))

@@ -10,6 +10,9 @@ from functools import lru_cache
 
 import numpy as np
 
+from assistant.answer.answerability import wanted_details
+from assistant.answer.injection import is_instruction
+from assistant.answer.support import claim_numbers
 from assistant.index.reader import Snapshot
 from assistant.retrieve.rewrite import content_words
 from assistant.text import display_text, words
@@ -58,16 +61,20 @@ def stems(text: str) -> set[str]:
 
 
 class ExtractiveAnswerer:
-    def __init__(self, max_sentences: int = 4, lexical_weight: float = 0.15,
-                 keep_ratio: float = 0.8, duplicate_cosine: float = 0.9) -> None:
+    def __init__(self, max_sentences: int = 4, lexical_weight: float = 0.3, detail_weight: float = 0.1,
+                 keep_ratio: float = 0.7, duplicate_cosine: float = 0.97) -> None:
         self.max_sentences = max_sentences
         self.lexical_weight = lexical_weight
+        self.detail_weight = detail_weight
         self.keep_ratio = keep_ratio
         self.duplicate_cosine = duplicate_cosine
 
     def candidates(self, snapshot: Snapshot, query: str, query_vector: np.ndarray,
                    passages: list[Passage]) -> list[Candidate]:
-        query_stems = stems(query)
+        lexical = snapshot.lexical
+        query_weights = {term: lexical.idf(term) for term in lexical.terms(query)}
+        query_total = sum(query_weights.values()) or 1.0
+        details = wanted_details(query)
         found = []
         for rank, passage in enumerate(passages):
             chunk = passage.chunk
@@ -75,15 +82,19 @@ class ExtractiveAnswerer:
             similarities = block @ query_vector if len(block) else np.zeros(0)
             for index, (start, end) in enumerate(chunk.sentences):
                 text = chunk.text[start - chunk.start:end - chunk.start]
-                if len(words(text)) < _MIN_WORDS:
+                # Text addressed to an AI (an injected instruction) is never quoted as an answer.
+                if len(words(text)) < _MIN_WORDS or is_instruction(text):
                     continue
                 vector = block[index] if index < len(block) else np.zeros_like(query_vector)
                 # A sentence past the model's token window has no vector: fall back to its passage.
                 similarity = float(similarities[index]) if index < len(block) and \
                     vector.any() else (passage.dense or 0.0) * 0.9
-                overlap = len(query_stems & stems(text)) / max(1, len(query_stems))
-                found.append(Candidate(chunk, rank, start, end,
-                                       similarity + self.lexical_weight * overlap, vector))
+                # Shared rare words count most: "Barnstable" says more than "police".
+                overlap = sum(query_weights.get(t, 0.0) for t in lexical.terms(text)) / query_total
+                # A sentence holding the kind of detail asked for ("how many" → a number) is preferred.
+                detail = float(bool(details) and all(test(text) for test in details))
+                score = similarity + self.lexical_weight * overlap + self.detail_weight * detail
+                found.append(Candidate(chunk, rank, start, end, score, vector))
         return found
 
     def select(self, candidates: list[Candidate]) -> Selection:
@@ -110,8 +121,10 @@ class ExtractiveAnswerer:
 def _near_duplicate(a: Candidate, b: Candidate, threshold: float) -> bool:
     if a.vector.any() and b.vector.any() and float(a.vector @ b.vector) >= threshold:
         return True
+    if set(claim_numbers(a.quote)) != set(claim_numbers(b.quote)):
+        return False  # "6 to 9 points" and "10 points" read alike but say different things
     left, right = set(words(a.quote.lower())), set(words(b.quote.lower()))
-    return len(left & right) / max(1, len(left | right)) >= 0.7
+    return len(left & right) / max(1, len(left | right)) >= 0.6
 
 
 def render(selection: Selection) -> list[str]:

@@ -50,9 +50,19 @@ class LexicalIndex:
                                                n_threads=1)
         return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if s > 0]
 
-    def score_all(self, query: str) -> np.ndarray:
+    def terms(self, text: str) -> set[str]:
+        """The stemmed, stopword-free terms BM25 sees in `text`."""
         import bm25s
 
-        tokens = bm25s.tokenize([query], stopwords="en", stemmer=self.stemmer, return_ids=False,
+        tokens = bm25s.tokenize([text], stopwords="en", stemmer=self.stemmer, return_ids=False,
                                 show_progress=False)
-        return self.retriever.get_scores(tokens[0]) if tokens and tokens[0] else np.zeros(0)
+        return set(tokens[0]) if tokens else set()
+
+    def idf(self, term: str) -> float:
+        """Inverse document frequency; a term absent from the corpus weighs the most."""
+        vocabulary = self.retriever.vocab_dict
+        documents = self.retriever.scores["num_docs"]
+        index = vocabulary.get(term)
+        pointers = self.retriever.scores["indptr"]
+        frequency = 0 if index is None else int(pointers[index + 1] - pointers[index])
+        return float(np.log(1.0 + (documents - frequency + 0.5) / (frequency + 0.5)))

@@ -18,7 +18,7 @@ _STOP = {
     "me", "my", "you", "your", "we", "our", "they", "them", "their", "it", "its", "this",
     "that", "these", "those", "there", "here", "so", "also", "then", "if", "not", "no", "yes",
     "any", "some", "tell", "explain", "please", "know", "want", "need", "get", "got", "just",
-    "more", "else", "same",
+    "more", "else", "same", "many", "much", "long", "often", "let", "up", "put", "done",
 }
 
 

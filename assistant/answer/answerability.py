@@ -1,0 +1,90 @@
+"""Does the chosen evidence actually answer the question, or only sit near its topic?
+
+Similarity alone cannot tell "how many people are in the Plymouth jail right now?" from
+questions the sources do answer: both land on the same passages. These checks look at
+what kind of answer the question asks for and whether the chosen sentences contain one.
+Each returns a reason key (a message in prompts/messages.toml) or None.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Protocol
+
+from assistant.answer.support import claim_numbers
+from assistant.retrieve.rewrite import content_words
+
+_ASKS_PHONE = re.compile(r"\b(phone|number (i|we|to) (can )?call|hotline number|call (at|on))\b", re.I)
+_PHONE = re.compile(r"\(?\b\d{3}\)?[-.\s]\d{3}[-.\s]\d{4}\b")
+_ASKS_WEBSITE = re.compile(r"\b(website|web site|web page|url|link to|site for)\b", re.I)
+_WEBSITE = re.compile(r"https?://|\b[\w-]+\.(org|gov|com|net|edu)\b", re.I)
+_ASKS_COUNT = re.compile(r"\bhow (many|much)\b|\bnumber of\b|\bwhat (percent|percentage|share)\b", re.I)
+_ASKS_DATE = re.compile(r"^\s*(when|since when|what (year|date|day|month))\b", re.I)
+_DATE = re.compile(r"\b(1[89]\d\d|20\d\d|January|February|March|April|May|June|July|August|September|"
+                   r"October|November|December)\b")
+_ASKS_PERSON = re.compile(r"^\s*(who|which (person|official|judge|sheriff|lawmakers?|legislators?))\b", re.I)
+_PERSON = re.compile(r"\b[A-Z][a-z]+(?: [A-Z]\.)? [A-Z][a-z]+(?:-[A-Z][a-z]+)?\b")
+_LIVE = re.compile(r"\b(right now|today|tonight|currently|at the moment|this (week|month)|last night)\b", re.I)
+_LIVE_RESULT = re.compile(r"\bhow many\b|\bwho won\b|\bscore\b|\bnumber of\b", re.I)
+# Places outside Massachusetts people ask about; the sources cover Massachusetts only.
+_ELSEWHERE = re.compile(r"\b(alabama|alaska|arizona|arkansas|california|colorado|connecticut|delaware|florida|"
+                        r"georgia|hawaii|idaho|illinois|indiana|iowa|kansas|kentucky|louisiana|maine|maryland|"
+                        r"michigan|minnesota|mississippi|missouri|montana|nebraska|nevada|new hampshire|"
+                        r"new jersey|new mexico|new york|north carolina|north dakota|ohio|oklahoma|oregon|"
+                        r"pennsylvania|rhode island|south carolina|south dakota|tennessee|texas|utah|vermont|"
+                        r"virginia|washington state|west virginia|wisconsin|wyoming|houston|dallas|austin|"
+                        r"los angeles|san francisco|san diego|chicago|miami|atlanta|phoenix|seattle|denver|"
+                        r"philadelphia|detroit|las vegas|portland|new orleans|nyc)\b", re.I)
+
+
+def _has_new_number(question: str) -> Callable[[str], bool]:
+    asked = set(claim_numbers(question))
+    return lambda text: any(n not in asked for n in claim_numbers(text))
+
+
+def wanted_details(question: str) -> list[Callable[[str], bool]]:
+    """Tests a sentence must pass to hold the detail the question asks for (a phone number,
+    a count, a date...). Used to prefer such sentences and to abstain when none has one."""
+    tests: list[Callable[[str], bool]] = []
+    if _ASKS_PHONE.search(question):
+        tests.append(lambda text: bool(_PHONE.search(text)))
+    if _ASKS_WEBSITE.search(question):
+        tests.append(lambda text: bool(_WEBSITE.search(text)))
+    if _ASKS_COUNT.search(question):
+        tests.append(_has_new_number(question))
+    if _ASKS_DATE.search(question):
+        tests.append(lambda text: bool(_DATE.search(text)))
+    if _ASKS_PERSON.search(question):
+        tests.append(lambda text: bool(_PERSON.search(text)))
+    return tests
+
+
+class Vocabulary(Protocol):
+    def terms(self, text: str) -> set[str]: ...
+    def idf(self, term: str) -> float: ...
+
+
+def focus_term(question: str, context: str, vocabulary: Vocabulary) -> str | None:
+    """The question's rarest content word found in the retrieved passages ("flock" in "how much did
+    departments spend on Flock readers"): a sentence giving the asked-for detail must mention it."""
+    found = vocabulary.terms(" ".join(content_words(question))) & vocabulary.terms(context)
+    return max(found, key=vocabulary.idf) if found else None
+
+
+def unanswered_reason(question: str, sentences: list[str], context: str,
+                      vocabulary: Vocabulary) -> str | None:
+    """Why the chosen sentences do not answer `question`, or None if they may."""
+    evidence = " ".join(sentences)
+    if _LIVE.search(question) and _LIVE_RESULT.search(question):
+        return "abstain_live"
+    place = _ELSEWHERE.search(question)
+    if place and place.group(0).lower() not in evidence.lower():
+        return "abstain_elsewhere"
+    tests = wanted_details(question)
+    if tests:
+        focus = focus_term(question, context, vocabulary)
+        if not any(all(test(s) for test in tests) and (focus is None or focus in vocabulary.terms(s))
+                   for s in sentences):
+            return "abstain_missing_detail"
+    return None

@@ -1,0 +1,1 @@
+"""The web UI (Gradio) and the server that carries it beside the JSON API."""
