@@ -47,6 +47,18 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--jurisdiction", action="append", default=[])
     ask.set_defaults(run=_ask)
 
+    fetch = commands.add_parser("fetch-sources", help="download the primary documents in corpus/sources.yaml "
+                                                      "into corpus/fetched/ and index them (uses the network)")
+    fetch.add_argument("--sources", type=Path, help="source list (default: corpus/sources.yaml)")
+    fetch.set_defaults(run=_fetch_sources)
+
+    add = commands.add_parser("add", help="add a local document (e.g. the ICE Out report PDF) and index it")
+    add.add_argument("file", type=Path)
+    add.add_argument("--title", default="")
+    add.add_argument("--url", default="", help="where the original can be read")
+    add.add_argument("--kind", default="report")
+    add.set_defaults(run=_add)
+
     chat = commands.add_parser("chat", help="terminal chat with follow-up questions")
     chat.set_defaults(run=_chat)
 
@@ -85,6 +97,25 @@ def _ingest(settings: Settings, args: argparse.Namespace) -> int:
     state = "updated" if report.changed else "already up to date"
     print(f"Index {state}: {report.summary()}")
     return 0 if report.docs else 1
+
+
+def _fetch_sources(settings: Settings, args: argparse.Namespace) -> int:
+    from assistant.ingest.fetch import fetch_sources
+
+    report = fetch_sources(args.sources or settings.corpus_dir / "sources.yaml", settings.corpus_dir / "fetched")
+    for line in report.failed:
+        print(f"not fetched: {line}", file=sys.stderr)
+    print(f"Fetched {len(report.saved)} document(s) into {settings.corpus_dir / 'fetched'}; "
+          f"{len(report.failed)} failed.")
+    return _ingest(settings, argparse.Namespace(paths=[], strict=False, rebuild=False)) if report.saved else 1
+
+
+def _add(settings: Settings, args: argparse.Namespace) -> int:
+    from assistant.ingest.fetch import add_document
+
+    path = add_document(args.file, settings.corpus_dir, args.title, args.url, args.kind)
+    print(f"Added {path}")
+    return _ingest(settings, argparse.Namespace(paths=[], strict=False, rebuild=False))
 
 
 def _ask(settings: Settings, args: argparse.Namespace) -> int:

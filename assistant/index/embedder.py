@@ -37,6 +37,9 @@ class Embedder:
 
     def __init__(self, model_name: str = "minilm", batch_size: int = 32) -> None:
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()  # a per-load bar is noise in CLI output
 
         self.name = model_name
         self.path = resolve_model_path(model_name)
