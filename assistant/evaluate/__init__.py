@@ -1,0 +1,1 @@
+"""Measuring the assistant: quality metrics, the dev-set runner, the citation checker and BEIR."""
