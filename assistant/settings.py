@@ -42,7 +42,7 @@ class Settings:
     rrf_k: int = 60
     reranker: str = "sentence"  # none | sentence
     # Extractive answers.
-    max_answer_sentences: int = 5
+    max_answer_sentences: int = 6
     abstain_below: float = 0.47
     weak_below: float = 0.50
     # Support scorer's model: "builtin" (assistant/models/verifier), "none" (gates and word

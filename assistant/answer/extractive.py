@@ -61,7 +61,7 @@ def stems(text: str) -> set[str]:
 
 
 class ExtractiveAnswerer:
-    def __init__(self, max_sentences: int = 4, lexical_weight: float = 0.3, detail_weight: float = 0.1,
+    def __init__(self, max_sentences: int = 4, lexical_weight: float = 0.3, detail_weight: float = 0.2,
                  keep_ratio: float = 0.7, duplicate_cosine: float = 0.97) -> None:
         self.max_sentences = max_sentences
         self.lexical_weight = lexical_weight

@@ -36,5 +36,7 @@ def rewrite_follow_up(question: str, history: list[str] | None) -> str:
                                                       or bool(_REFERS_BACK.search(question))))
     if not elliptical:
         return question
-    borrowed = [w for w in content_words(history[-1]) if w not in own]
+    # A follow-up naming its own place or person ("what about Newton?") replaces the earlier one.
+    replaced = {w.lower() for w in re.findall(r"\b[A-Z][a-z]+\b", history[-1][1:])} if own else set()
+    borrowed = [w for w in content_words(history[-1]) if w not in own and w not in replaced]
     return f"{question.strip()} {' '.join(borrowed)}".strip()
