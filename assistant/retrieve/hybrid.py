@@ -89,7 +89,7 @@ class HybridRetriever:
         passages = [Passage(chunk=data.chunks[row], score=fused[row], dense=float(dense[i]),
                             lexical=lexical_scores.get(row)) for i, row in enumerate(rows)]
         retrieved = time.perf_counter()
-        passages = self.reranker.rerank(snapshot, query_vector, passages)
+        passages = self.reranker.rerank(snapshot, query, query_vector, passages)
         reranked = time.perf_counter()
         return Retrieval(
             passages=diversify(passages, self.per_doc_limit, top_k or self.top_k),
