@@ -1,19 +1,33 @@
 """Support checking: is a sentence backed by the passage it cites?
 
-Layer one, here, is deterministic and cannot be talked out of its verdict: the quote
-must sit in its passage at the stated offsets, and every number, date, capitalised
-name and negation in the claim must be found in the cited text.
+Two layers, one judge (`SupportScorer`) for the answerer, `assistant check` and `assistant eval`:
+1. Deterministic gates that cannot be talked out of their verdict: a quote must sit in its
+   passage at the stated offsets, and every number, date, capitalised name and negation in
+   the claim must be found in the cited text. A claim that fails is unsupported.
+2. A verifier model of our own (assistant/answer/verifier.py), a MiniLM cross-encoder trained
+   by evals/train_verifier.py, scores what the gates let through. Its thresholds were tuned on
+   training-side data and travel with the weights in card.json.
+Measured in evals/reports/attribution.md.
 """
 
 from __future__ import annotations
 
 import re
+import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from assistant.text import normalize
+from assistant.text import normalize, split_sentences
 
-_NUMBER = re.compile(r"(?<![\w.])(?:\$\s?)?\d[\d,]*(?:\.\d+)?(?:\s?(?:%|percent|million|billion))?")
-_NAME = re.compile(r"\b[A-Z][a-zA-Z'’\-]+(?:\s+(?:[A-Z][a-zA-Z'’\-]+|of|de|v\.))*")
+if TYPE_CHECKING:
+    from assistant.answer.verifier import Verifier
+    from assistant.settings import Settings
+
+_NUMBER = re.compile(r"(?<![\w.])(?:\$\s?)?\d(?:[\d,]*\d)?(?:\.\d+)?(?:\s?(?:%|percent|million|billion))?")
+_NAME = re.compile(r"\b[A-Z][a-zA-Z'’\-]+(?:\s+(?:[A-Z][a-zA-Z'’\-]+|of|de|v\.|and|for|the)(?=\s+[A-Z]|$|\W))*")
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|\n)[\"'“‘(\[*]*$")
 _NEGATION = re.compile(r"\b(?:not|no|never|none|cannot|can't|don't|doesn't|didn't|won't|"
                        r"without|nor|neither)\b", re.IGNORECASE)
 # Sentence-initial words and everyday capitalised words that are not names to check.
@@ -23,6 +37,17 @@ _COMMON = {"the", "a", "an", "in", "on", "at", "for", "and", "but", "or", "if", 
            "during", "since", "until", "while", "because", "also", "you", "your", "we", "our",
            "he", "she", "his", "her", "what", "who", "how", "why", "where", "yes", "no",
            "according", "however", "i", "is", "are", "was", "were", "not", "do", "does"}
+# Words that open sentences in chatbot answers; capitalised there, they are not names.
+_OPENERS = {"furthermore", "additionally", "moreover", "overall", "generally", "typically", "usually",
+            "often", "instead", "therefore", "thus", "hence", "clearly", "importantly", "notably",
+            "specifically", "similarly", "finally", "first", "second", "third", "next", "then", "although",
+            "though", "today", "currently", "recently", "meanwhile", "here", "it's", "there's", "that's",
+            "they're", "we're", "you're", "i'm", "so", "still", "yet", "other", "another", "such", "all",
+            "any", "only", "even", "again", "later", "earlier", "once", "now", "people", "no"}
+
+
+# Words between a negation and the word it negates ("not have to open", "not been told").
+_AUXILIARIES = {"be", "been", "being", "have", "has", "had", "to", "a", "an", "the", "yet", "always", "only"}
 
 
 @dataclass
@@ -41,12 +66,40 @@ def claim_numbers(text: str) -> list[str]:
 
 
 def claim_names(text: str) -> list[str]:
+    """Capitalised names in `text`, without the words that are capitalised only because they
+    open a sentence ("Furthermore", "Sketching", "It's")."""
     names = []
     for match in _NAME.finditer(text):
-        words = [w for w in match.group(0).split() if w.lower() not in _COMMON]
-        if words and not (match.start() == 0 and len(words) == 1 and words[0].lower() in _COMMON):
+        words = match.group(0).split()
+        if _SENTENCE_START.search(text[:match.start()]) and _opener(words[0]):
+            words = words[1:]
+        words = [w for w in words if w.lower() not in _COMMON]
+        while words and words[-1].lower() in {"and", "for", "the", "of", "de"}:
+            words.pop()
+        if words:
             names.append(" ".join(words))
     return names
+
+
+def _opener(word: str) -> bool:
+    lowered = word.lower()
+    return lowered in _COMMON or lowered in _OPENERS or lowered.endswith(("ly", "ing"))
+
+
+def _initials(name: str) -> str:
+    return "".join(w[0] for w in name.split() if w[0].isupper())
+
+
+def _name_found(name: str, evidence: str, evidence_norm: str) -> bool:
+    """Every word of the name is in the evidence, or the name is the acronym of a name there
+    ("ICE" for "Immigration and Customs Enforcement"), or the other way round."""
+    parts = [p for p in normalize(name).split() if len(p) > 2]
+    if not parts or all(p in evidence_norm for p in parts):
+        return True
+    evidence_tokens = set(re.findall(r"\b[A-Z]{2,6}\b", evidence))
+    if len(name.split()) > 1 and _initials(name) in evidence_tokens:
+        return True
+    return name.isupper() and name in {_initials(n) for n in claim_names(evidence) if len(n.split()) > 1}
 
 
 def fact_gate(claim: str, evidence: str) -> GateResult:
@@ -54,14 +107,29 @@ def fact_gate(claim: str, evidence: str) -> GateResult:
     evidence_numbers = {_number_key(n) for n in claim_numbers(evidence)}
     evidence_norm = normalize(evidence)
     missing = [n for n in claim_numbers(claim) if _number_key(n) not in evidence_numbers]
-    for name in claim_names(claim):
-        parts = [p for p in normalize(name).split() if len(p) > 2]
-        if parts and not all(p in evidence_norm for p in parts):
-            missing.append(name)
-    negated_claim = bool(_NEGATION.search(claim))
-    negation_mismatch = negated_claim and not _NEGATION.search(evidence)
+    missing += [name for name in claim_names(claim) if not _name_found(name, evidence, evidence_norm)]
+    negation_mismatch = _negation_mismatch(claim, evidence)
     return GateResult(passed=not missing and not negation_mismatch, missing=missing,
                       negation_mismatch=negation_mismatch)
+
+
+def _negation_mismatch(claim: str, evidence: str) -> bool:
+    """A negated claim needs a negation in the evidence. And a claim that follows one evidence
+    sentence closely must keep that sentence's "not X" when it states X: dropping the negation
+    of a word the claim still uses ("did not call ICE" -> "called ICE") flips the meaning,
+    while leaving out the negated part ("a knife and no gun" -> "a knife") does not."""
+    if _NEGATION.search(claim):
+        return not _NEGATION.search(evidence)
+    claim_words = normalize(claim).split()
+    closest = max(split_sentences(evidence) or [evidence],
+                  key=lambda sentence: len(set(claim_words) & set(normalize(sentence).split())))
+    if len(set(claim_words) & set(normalize(closest).split())) < 0.6 * len(set(claim_words)):
+        return False
+    for match in _NEGATION.finditer(closest):
+        following = [w for w in normalize(closest[match.end():]).split()[:3] if w not in _AUXILIARIES]
+        if following and any(w.startswith(following[0][:4]) for w in claim_words):
+            return True
+    return False
 
 
 @dataclass
@@ -73,22 +141,123 @@ class Support:
     missing: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Thresholds:
+    supported: float  # score at or above: supported
+    partial: float  # score at or above (and below `supported`): partial
+    # A claim failing a gate scores at most this, below `partial`, so it is never supported.
+    gate_cap: float
+
+    def verdict(self, score: float) -> str:
+        if score >= self.supported:
+            return "supported"
+        return "partial" if score >= self.partial else "unsupported"
+
+
+# Without a verifier, the share of the claim's words found in the evidence is the score.
+OVERLAP_THRESHOLDS = Thresholds(supported=0.8, partial=0.5, gate_cap=0.3)
+_GATE_CAP_WITH_VERIFIER = 0.05
+
+
+def word_overlap(claim: str, evidence: str) -> float:
+    claim_words = set(normalize(claim).split())
+    return len(claim_words & set(normalize(evidence).split())) / max(1, len(claim_words))
+
+
 class SupportScorer:
     """The one support judge used by the answerer, `assistant check` and `assistant eval`.
 
-    Today: the deterministic gate plus word overlap. A trained verifier model slots in
-    behind `score` without changing any caller.
+    `SupportScorer()` uses the verifier shipped in assistant/models/verifier/, loaded on first
+    use (about a second, offline). `SupportScorer(use_verifier=False)` is the gates plus word
+    overlap alone.
     """
 
+    def __init__(self, verifier_dir: Path | None = None, *, use_verifier: bool = True) -> None:
+        from assistant.answer.verifier import BUILTIN_VERIFIER_DIR
+
+        self.verifier_dir = (verifier_dir or BUILTIN_VERIFIER_DIR) if use_verifier else None
+        self._verifier: Verifier | None = None
+        self._loading = threading.Lock()  # the UI serves several people; load the model once
+        self._thresholds: Thresholds | None = None if self.verifier_dir else OVERLAP_THRESHOLDS
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SupportScorer:
+        """`support_verifier`: "builtin" (shipped weights), "none" (gates and overlap), or a directory."""
+        choice = settings.support_verifier.strip()
+        if choice.lower() == "none":
+            return cls(use_verifier=False)
+        return cls(None if choice.lower() in {"", "builtin"} else Path(choice).expanduser())
+
+    @property
+    def verifier(self) -> Verifier | None:
+        if self.verifier_dir and self._verifier is None:
+            from assistant.answer.verifier import Verifier
+
+            with self._loading:
+                if self._verifier is None:
+                    self._verifier = Verifier(self.verifier_dir)
+        return self._verifier
+
+    @property
+    def thresholds(self) -> Thresholds:
+        if self._thresholds is None:
+            card = self.verifier.card  # type: ignore[union-attr]  # set whenever a verifier is
+            self._thresholds = Thresholds(card.supported_threshold, card.partial_threshold,
+                                          _GATE_CAP_WITH_VERIFIER)
+        return self._thresholds
+
+    @thresholds.setter
+    def thresholds(self, value: Thresholds) -> None:
+        self._thresholds = value  # threshold tuning (evals/train_verifier.py) sweeps this
+
     def score(self, claim: str, evidence: str) -> Support:
+        return self.score_many([(claim, evidence)])[0]
+
+    def score_many(self, pairs: Sequence[tuple[str, str]]) -> list[Support]:
+        """Score pairs in one batch: gates first, the model only for what they let through."""
+        probabilities = self.probabilities(pairs)
+        return [self.judge(claim, evidence, p) for (claim, evidence), p in zip(pairs, probabilities, strict=True)]
+
+    def probabilities(self, pairs: Sequence[tuple[str, str]]) -> list[float | None]:
+        """The verifier's (or overlap's) support probability for each pair the gates pass; None
+        where a gate already decided."""
+        undecided = [i for i, (claim, evidence) in enumerate(pairs)
+                     if not _quoted(claim, evidence) and fact_gate(claim, evidence).passed]
+        out: list[float | None] = [None] * len(pairs)
+        verifier = self.verifier
+        if verifier is None:
+            for i in undecided:
+                out[i] = word_overlap(*pairs[i])
+        else:
+            for i, p in zip(undecided, verifier.probabilities([pairs[i] for i in undecided]), strict=True):
+                out[i] = p
+        return out
+
+    def judge(self, claim: str, evidence: str, probability: float | None) -> Support:
+        """Combine the layers for one pair, given `probabilities` for it."""
+        thresholds = self.thresholds
+        if _quoted(claim, evidence):
+            return Support(1.0, "supported")
         gate = fact_gate(claim, evidence)
-        claim_words = set(normalize(claim).split())
-        overlap = len(claim_words & set(normalize(evidence).split())) / max(1, len(claim_words))
-        if not gate.passed:
-            return Support(min(overlap, 0.3), "unsupported", gate.missing)
-        if overlap >= 0.8:
-            return Support(overlap, "supported")
-        return Support(overlap, "partial" if overlap >= 0.5 else "unsupported")
+        if not gate.passed or probability is None:
+            # Overlap still ranks failed passages, so `check` can show the closest one.
+            score = thresholds.gate_cap * word_overlap(claim, evidence)
+            return Support(score, "unsupported", gate.missing)
+        return Support(probability, thresholds.verdict(probability))
+
+
+def _quoted(claim: str, evidence: str) -> bool:
+    """The claim is one or more whole sentences of the evidence, word for word: an exact quote
+    needs no model. Part of a sentence is not enough, since "ICE may enter a home" cut from
+    "ICE may enter a home only with a judicial warrant" drops the condition, so the quote must
+    start and end where the evidence's sentences do; a trailing attribution (", according to
+    GBH News") may be left off."""
+    quote = normalize(claim).rstrip(" .;:")
+    if len(quote.split()) < 4:
+        return False
+    ends = r"\s?(?:[.;:?!]|$|, (?:according to|as reported by|reported|reports|said|says)\b)"
+    pattern = r"(?:^|[.;:?!\-]\s)" + re.escape(quote) + ends
+    return re.search(pattern, normalize(evidence)) is not None
 
 
 def quote_in_passage(quote: str, passage: str, start: int, end: int, passage_start: int) -> bool:

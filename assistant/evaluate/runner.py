@@ -68,6 +68,8 @@ class QuestionResult:
     citation_recall: float | None  # None when the assistant refused
     citation_precision: float | None
     unsupported_sentences: list[str]
+    # Generated sentences the verifier kept from the user (LLM answers), with the reason for each.
+    withheld: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -153,7 +155,7 @@ def evaluate_question(assistant: Assistant, judge: metrics.SupportJudge,
         if question.answerable else [],
         citation_recall=citation.recall if citation else None,
         citation_precision=citation.precision if citation else None,
-        unsupported_sentences=unsupported)
+        unsupported_sentences=unsupported, withheld=answer.removed)
 
 
 def summarize(results: list[QuestionResult]) -> dict[str, Any]:
@@ -173,6 +175,7 @@ def summarize(results: list[QuestionResult]) -> dict[str, Any]:
                                                 for r in results)
     summary.update(metrics.refusal_scores([r.answerable for r in results],
                                           [r.abstained for r in results]))
+    summary["withheld_sentences"] = sum(len(r.withheld) for r in results)
     latencies = [r.latency_ms for r in results]
     summary["latency_p50_ms"] = metrics.percentile(latencies, 50) if latencies else None
     summary["latency_p95_ms"] = metrics.percentile(latencies, 95) if latencies else None

@@ -1,0 +1,124 @@
+"""The support scorer: deterministic gates, the shipped verifier model, and `assistant eval --attribution`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from assistant.answer.support import SupportScorer, fact_gate
+from assistant.errors import UserError
+from assistant.evaluate.attribution import binary_scores, read_pairs
+from tests.conftest import ROOT, run_cli
+
+NETGUARD = ROOT / "tests" / "fixtures" / "netguard"
+TINY_SET = ROOT / "tests" / "fixtures" / "attribution_tiny.jsonl"
+# The trained verifier did not beat the gates on held-out data (evals/reports/attribution.md), so no
+# weights are shipped; these tests run wherever `python evals/train_verifier.py` has produced them.
+needs_model = pytest.mark.skipif(not (ROOT / "assistant" / "models" / "verifier" / "model.onnx").is_file(),
+                                 reason="no trained verifier in assistant/models/verifier")
+
+# From corpus/lunn-v-commonwealth.md.
+EVIDENCE = ("Sreynuon Lunn's criminal case was dismissed for lack of prosecution on February 6, 2017. "
+            "After Sreynuon Lunn's case was dismissed, court officers kept him in a holding cell because "
+            "of the immigration detainer. Federal officers took Sreynuon Lunn into custody several hours "
+            "after his case was dismissed.")
+EXACT = "Sreynuon Lunn's criminal case was dismissed for lack of prosecution on February 6, 2017."
+PARAPHRASE = "Court officers held Lunn in a holding cell after his case was dismissed, because of the detainer."
+ALTERED = {
+    "number": "Sreynuon Lunn's criminal case was dismissed for lack of prosecution on February 9, 2017.",
+    "date": "Sreynuon Lunn's criminal case was dismissed for lack of prosecution in March 2017.",
+    "year": "Sreynuon Lunn's criminal case was dismissed for lack of prosecution on February 6, 2018.",
+    "name": "Juan Lopez's criminal case was dismissed for lack of prosecution on February 6, 2017.",
+    "negation": "After Lunn's case was dismissed, court officers did not keep him in a holding cell.",
+}
+
+
+@pytest.fixture(scope="module")
+def scorer() -> SupportScorer:
+    return SupportScorer()
+
+
+@pytest.mark.parametrize("kind", sorted(ALTERED))
+def test_gate_rejects_altered_facts(kind: str) -> None:
+    assert not fact_gate(ALTERED[kind], EVIDENCE).passed
+    support = SupportScorer(use_verifier=False).score(ALTERED[kind], EVIDENCE)
+    assert support.verdict == "unsupported"
+
+
+def test_gate_names_what_is_missing() -> None:
+    assert fact_gate(ALTERED["number"], EVIDENCE).missing == ["9"]
+    assert fact_gate(ALTERED["name"], EVIDENCE).missing == ["Juan Lopez's"]
+    assert fact_gate(ALTERED["negation"], EVIDENCE).negation_mismatch
+
+
+def test_exact_sentence_is_supported_without_a_model() -> None:
+    support = SupportScorer(use_verifier=False).score(EXACT, EVIDENCE)
+    assert (support.verdict, support.score, support.missing) == ("supported", 1.0, [])
+
+
+@needs_model
+@pytest.mark.slow
+def test_verifier_supports_a_paraphrase_and_rejects_altered_facts(scorer: SupportScorer) -> None:
+    assert scorer.score(PARAPHRASE, EVIDENCE).verdict == "supported"
+    assert scorer.score(EXACT, EVIDENCE).verdict == "supported"
+    for kind, claim in ALTERED.items():
+        assert scorer.score(claim, EVIDENCE).verdict == "unsupported", kind
+
+
+@needs_model
+@pytest.mark.slow
+def test_verifier_ranks_supported_above_unsupported(scorer: SupportScorer) -> None:
+    wrong_passage = "Governor Healey filed HD 5610 on January 29, 2026, as a companion to her executive order."
+    supported, unsupported = scorer.verifier.probabilities([(PARAPHRASE, EVIDENCE), (PARAPHRASE, wrong_passage)])
+    assert supported > scorer.thresholds.supported > unsupported
+    batch = scorer.score_many([(PARAPHRASE, EVIDENCE), (ALTERED["number"], EVIDENCE)])
+    assert [s.verdict for s in batch] == ["supported", "unsupported"]
+    assert batch[1].missing == ["9"]
+
+
+def test_attribution_file_parsing(tmp_path: Path) -> None:
+    pairs = read_pairs(TINY_SET)
+    assert [p.label for p in pairs] == [1, 0, 0, 1, 0, 1]
+    assert pairs[3].evidence.count("\n\n") == 1  # a list of passages is joined
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({"claim": "c", "evidence": "e", "label": "maybe"}) + "\n")
+    with pytest.raises(UserError, match=r"bad.jsonl:1: label 'maybe'"):
+        read_pairs(bad)
+    bad.write_text(json.dumps({"claim": "c", "label": 1}) + "\n")
+    with pytest.raises(UserError, match="needs the keys claim, evidence and label"):
+        read_pairs(bad)
+
+
+def test_binary_scores_by_hand() -> None:
+    # Supported class: recall 2/3, precision 2/2; not-supported: recall 1/1, precision 1/2.
+    balanced, macro_f1, accuracy = binary_scores([1, 1, 1, 0], [1, 1, 0, 0])
+    assert balanced == pytest.approx((2 / 3 + 1) / 2)
+    assert macro_f1 == pytest.approx((0.8 + 2 / 3) / 2)
+    assert accuracy == pytest.approx(0.75)
+
+
+def test_eval_attribution_cli_with_overlap_scorer() -> None:
+    # Gates catch the altered number and the negation flip, the wrong passage barely overlaps
+    # (0.12), and the paraphrase (line 4) shares 86% of its words: 6 of 6 right.
+    result = run_cli("eval", "--attribution", str(TINY_SET), "--json",
+                     env={"ASSISTANT_SUPPORT_VERIFIER": "none"})
+    assert result.returncode == 0, result.stderr
+    metrics = json.loads(result.stdout)
+    assert metrics["n"] == 6 and metrics["positives"] == 3
+    assert metrics["accuracy"] == pytest.approx(1.0)
+
+
+@needs_model
+@pytest.mark.slow
+def test_eval_attribution_cli_loads_the_model_offline(tmp_path: Path) -> None:
+    log = tmp_path / "net.log"
+    result = run_cli("eval", "--attribution", str(TINY_SET),
+                     env={"PYTHONPATH": f"{NETGUARD}:{ROOT}", "NETGUARD_LOG": str(log),
+                          "ASSISTANT_SUPPORT_VERIFIER": "builtin"})
+    assert result.returncode == 0, result.stderr
+    assert "6 pairs (3 supported, 3 not)" in result.stdout
+    assert "balanced accuracy  1.000" in result.stdout and "macro-F1           1.000" in result.stdout
+    assert "ms mean" in result.stdout
+    assert not log.exists() or not log.read_text().strip(), log.read_text()
