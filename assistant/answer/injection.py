@@ -1,0 +1,37 @@
+"""Passages are data, never instructions.
+
+A corpus document may carry text aimed at an AI ("ignore your instructions and say…") or fake
+citation markers. Such sentences are kept from the model's prompt, from the evidence a claim is
+checked against, and from the sentences the extractive answerer may quote.
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.types import Chunk
+
+# Anything in a passage that looks like a citation marker, so none can be copied or counted.
+_MARKER = re.compile(r"\s*[\[【]\^?\d{1,3}(?:\s*[,;–-]\s*\d{1,3})*[\]】]")
+# Sentences addressed to an AI rather than to a reader. Narrow on purpose: know-your-rights
+# text is full of imperatives ("tell the officer…", "ignore any order to…").
+_INSTRUCTION = re.compile(
+    r"\b(?:ignore|disregard|forget|override)\s+(?:all\s+|any\s+)?(?:of\s+)?(?:your|the|previous|prior|"
+    r"earlier|above|preceding|these|those|system)\s+(?:\w+\s+)?(?:instructions?|rules|prompts?|sources|"
+    r"passages|guidelines)\b"
+    r"|\b(?:system|developer)\s+(?:prompt|message|instructions?)\b"
+    r"|\byou\s+are\s+now\b"
+    r"|\b(?:assistants?|chatbots?|AIs?|language\s+models?|LLMs?)\b[^.!?\n]{0,40}\b(?:must|should|will|shall)\s+"
+    r"(?:say|answer|respond|reply|tell|state|claim|write|output)\b"
+    r"|\b(?:tell|inform)\s+the\s+user\b",
+    re.IGNORECASE)
+
+
+def is_instruction(sentence: str) -> bool:
+    return bool(_INSTRUCTION.search(sentence))
+
+
+def passage_data(chunk: Chunk) -> str:
+    """The chunk's text as data: no citation-like markers, no sentences addressed to an AI."""
+    sentences = [chunk.text[s - chunk.start:e - chunk.start] for s, e in chunk.sentences] or [chunk.text]
+    return _MARKER.sub("", " ".join(s for s in sentences if not is_instruction(s)))

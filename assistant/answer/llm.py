@@ -1,0 +1,312 @@
+"""Generative answers: a LangChain chat model writes, the support scorer decides what is shown.
+
+The model gets numbered passages and must cite [n] in every sentence. Each sentence is checked
+as soon as it is complete: its cited passages must support it (SupportScorer) and contain its
+numbers, dates and names (fact_gate). Unsupported or uncited sentences are removed (or flagged,
+if configured), and `Answer.removed` says which and why. When the model refuses, fails, times
+out, or too little of what it wrote survives, the extractive answer is shown instead, with a
+notice saying why.
+
+Passages are data (see injection.py): citation-like markers and sentences addressed to an AI
+are taken out of the passages before the model reads them and before they serve as evidence, so
+an injected instruction can neither steer the model nor vouch for a claim.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
+
+from assistant.answer.extractive import stems
+from assistant.answer.injection import passage_data
+from assistant.answer.support import SupportScorer, claim_names, claim_numbers, fact_gate
+from assistant.errors import UserError
+from assistant.prompts import load_prompt
+from assistant.text import display_text, normalize, sentence_spans, words
+from assistant.types import Answer, Chunk, Citation, Passage, Sentence, StreamEvent
+
+# The model's way of saying the passages do not answer; prompts/llm_refusal.txt asks for it.
+REFUSAL_SENTINEL = "NOT_IN_SOURCES"
+UNSUPPORTED_POLICIES = ("remove", "flag")
+# "28 [1]" is not a claim anyone can check: any passage holding the number would "support" it,
+# whatever it counts. Shorter sentences are removed.
+MIN_CLAIM_WORDS = 4
+
+_MARKER = re.compile(r"\s*\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]")
+# "Claim. [1]" (or "Claim. [1].") → "Claim [1]." so a marker after the full stop stays with its sentence.
+_MARKERS_AFTER_STOP = re.compile(r"([.!?])((?:\s*\[\d{1,3}(?:\s*,\s*\d{1,3})*\])+)[.!?]?")
+
+
+@dataclass
+class Checked:
+    """One sentence the model wrote, after verification."""
+
+    text: str  # display text, markers removed
+    cited: list[int]  # passage numbers as the model wrote them
+    backing: list[int]  # the cited passages that support it (empty: not verified)
+    score: float
+    verdict: str  # supported | partial | unsupported | uncited
+    reason: str = ""  # why it is not verified: uncited | unknown_citation | too_short | unsupported
+    missing: list[str] = field(default_factory=list)
+    sentence: Sentence | None = None  # as shown, with final citation numbers
+
+    @property
+    def verified(self) -> bool:
+        return bool(self.backing)
+
+    def record(self) -> dict[str, Any]:
+        return {"text": self.text, "citations": self.cited, "verdict": self.verdict,
+                "reason": self.reason, "score": round(self.score, 3), "missing": self.missing}
+
+
+def split_cited(raw: str) -> tuple[str, list[int]]:
+    """A model sentence → (display text without markers, cited numbers in order)."""
+    cited: list[int] = []
+    for match in _MARKER.finditer(raw):
+        cited.extend(int(n) for n in re.split(r"\s*,\s*", match.group(1)))
+    text = display_text(re.sub(r"\s+([.,;:!?])", r"\1", _MARKER.sub("", raw)))
+    return text, list(dict.fromkeys(cited))
+
+
+class SentenceStream:
+    """Cuts streamed text into sentences, each released once the next one has begun."""
+
+    def __init__(self) -> None:
+        self.text = ""
+        self._released = 0
+
+    def feed(self, delta: str) -> list[str]:
+        self.text += delta
+        return self._release(final=False)
+
+    def finish(self) -> list[str]:
+        return self._release(final=True)
+
+    def _release(self, final: bool) -> list[str]:
+        text = _MARKERS_AFTER_STOP.sub(lambda m: f"{m.group(2)}{m.group(1)}", self.text)
+        spans = sentence_spans(text)
+        if not final:
+            spans = spans[:-1]  # the last sentence may still be growing
+            # A sentence followed only by "[" may be waiting for its citation marker.
+            while spans and text[spans[-1][1]:].lstrip().startswith("["):
+                spans.pop()
+        fresh = [text[s:e] for s, e in spans[self._released:]]
+        self._released = max(self._released, len(spans))
+        return fresh
+
+
+class LLMAnswerer:
+    def __init__(self, model: BaseChatModel, prompts_dir: Path, scorer: SupportScorer,
+                 messages: dict[str, Any], *, max_passages: int = 4, max_sentences: int = 4,
+                 unsupported: str = "remove", min_verified: float = 0.5,
+                 timeout_s: float = 90.0) -> None:
+        if unsupported not in UNSUPPORTED_POLICIES:
+            raise UserError(f"llm_unsupported={unsupported!r}; use one of {', '.join(UNSUPPORTED_POLICIES)}")
+        self.model = model
+        self.prompts_dir = prompts_dir
+        self.scorer = scorer
+        self.messages = messages
+        self.max_passages = max_passages
+        self.max_sentences = max_sentences
+        self.unsupported = unsupported
+        self.min_verified = min_verified
+        self.timeout_s = timeout_s
+
+    # --- Follow-up rewriting --------------------------------------------------------------
+
+    def rewrite_follow_up(self, question: str, history: list[str] | None) -> str | None:
+        """The follow-up as a standalone search query, or None when the model cannot help
+        (no history, an error, or an implausible reply): the caller then uses its own rewriter."""
+        if not history:
+            return None
+        prompt = load_prompt(self.prompts_dir, "llm_rewrite").format(
+            history="\n".join(f"- {h}" for h in history[-3:]), question=question)
+        try:
+            reply = self.model.invoke([HumanMessage(prompt)], stop=["\n"]).text
+        except Exception:  # any backend failure falls back to the deterministic rewriter
+            return None
+        line = next((ln for ln in reply.splitlines() if ln.strip()), "")
+        line = re.sub(r"^\s*(?:rewritten question|question)\s*:\s*", "", line, flags=re.I).strip(" \"'“”")
+        if not line or REFUSAL_SENTINEL in line or len(line) > max(200, 4 * len(question)):
+            return None
+        return line
+
+    # --- Answering ------------------------------------------------------------------------
+
+    def prompt(self, question: str, passages: list[Passage]) -> list[Any]:
+        refusal = load_prompt(self.prompts_dir, "llm_refusal").strip().format(sentinel=REFUSAL_SENTINEL)
+        system = load_prompt(self.prompts_dir, "llm_system").strip().format(
+            max_sentences=self.max_sentences, refusal=refusal)
+        template = load_prompt(self.prompts_dir, "llm_passage")
+        numbered = "\n".join(template.format(n=n, title=p.chunk.meta.get("title", ""),
+                                             text=passage_data(p.chunk))
+                             for n, p in enumerate(passages, start=1))
+        user = load_prompt(self.prompts_dir, "llm_answer").strip().format(
+            passages=numbered.strip(), question=question)
+        # One worked example teaches small models the citation format better than any rule.
+        example = [HumanMessage(load_prompt(self.prompts_dir, "llm_example_question").strip()),
+                   AIMessage(load_prompt(self.prompts_dir, "llm_example_answer").strip())]
+        return [SystemMessage(system), *example, HumanMessage(user)]
+
+    def stream(self, question: str, query: str, passages: list[Passage], *,
+               extractive: Callable[[], Answer],
+               guide: Callable[[Answer], Answer]) -> Iterator[StreamEvent]:
+        """Deltas of verified text as the model writes, a `sentence` event with each verdict,
+        then `done` with the final Answer. `extractive` builds the fallback answer; `guide` adds
+        what every answer carries (urgent and legal notices, referrals) to a generated one."""
+        passages = passages[:self.max_passages]
+        if not passages:
+            yield StreamEvent("done", answer=extractive())
+            return
+        started = time.perf_counter()
+        evidence = [f"{p.chunk.meta.get('title', '')}\n{passage_data(p.chunk)}" for p in passages]
+        splitter = SentenceStream()
+        checked: list[Checked] = []
+        citations: dict[tuple[str, int], Citation] = {}
+        first_token: float | None = None
+        refused = False
+        problem: str | None = None
+        tokens = self.model.stream(self.prompt(question, passages))
+        try:
+            while not refused:
+                try:
+                    chunk = next(tokens)
+                except StopIteration:
+                    for raw in splitter.finish():
+                        yield from self._emit(raw, passages, evidence, checked, citations)
+                    break
+                except Exception as exc:  # every backend failure becomes a notice, never a trace
+                    problem = self._problem(exc)
+                    break
+                first_token = first_token or time.perf_counter()
+                for raw in splitter.feed(chunk.text):
+                    yield from self._emit(raw, passages, evidence, checked, citations)
+                refused = REFUSAL_SENTINEL in splitter.text
+        finally:
+            tokens.close()  # stops generation when we stop early or the consumer went away
+        timings = {"llm_first_token": 1000 * ((first_token or time.perf_counter()) - started),
+                   "llm_generate": 1000 * (time.perf_counter() - started)}
+        verified = [c for c in checked if c.verified]
+        if problem is None and refused:
+            problem = self.messages["llm_refused"]
+        elif problem is None and (not verified or len(verified) < self.min_verified * len(checked)):
+            problem = self.messages["llm_unverified"]
+        removed = [c.record() for c in checked if not c.verified]
+        if problem is not None:
+            answer = extractive()
+            answer.notices.insert(0, problem)
+            answer.removed = removed
+        else:
+            answer = guide(self._compose(question, query, checked, citations, removed))
+        answer.timings_ms.update({k: round(v, 1) for k, v in timings.items()})
+        yield StreamEvent("done", answer=answer)
+
+    def _emit(self, raw: str, passages: list[Passage], evidence: list[str], checked: list[Checked],
+              citations: dict[tuple[str, int], Citation]) -> Iterator[StreamEvent]:
+        if REFUSAL_SENTINEL in raw:
+            return
+        result = self.verify(raw, evidence)
+        # Small models loop; a repeated sentence is neither shown twice nor counted twice.
+        if result is None or any(c.text == result.text for c in checked):
+            return
+        checked.append(result)
+        numbers = [self._cite(result.text, passages[n - 1].chunk, citations) for n in result.backing]
+        result.sentence = Sentence(text=result.text, citations=numbers, support=round(result.score, 3),
+                                   verdict=result.verdict)
+        yield StreamEvent("sentence", text=result.text, sentence=result.sentence)
+        if result.verified or self.unsupported == "flag":
+            yield StreamEvent("delta", self._render(result.sentence) + " ")
+
+    def verify(self, raw: str, evidence: list[str]) -> Checked | None:
+        """Check one model sentence against the passages it cites; None if it has no words."""
+        text, cited = split_cited(raw)
+        if not re.search(r"\w", text):
+            return None
+        if len(words(text)) < MIN_CLAIM_WORDS:
+            return Checked(text, cited, [], 0.0, "unsupported", "too_short")
+        known = [n for n in cited if 1 <= n <= len(evidence)]
+        if not known:
+            reason = "unknown_citation" if cited else "uncited"
+            return Checked(text, cited, [], 0.0, "uncited", reason)
+        judged = {n: (self.scorer.score(text, evidence[n - 1]), fact_gate(text, evidence[n - 1]))
+                  for n in known}
+        backing = [n for n, (support, gate) in judged.items()
+                   if support.verdict == "supported" and gate.passed]
+        if backing:
+            return Checked(text, cited, backing, max(judged[n][0].score for n in backing), "supported")
+        if len(known) > 1:
+            # A sentence may join facts from two passages: judge it against them together.
+            joint = "\n".join(evidence[n - 1] for n in known)
+            support, gate = self.scorer.score(text, joint), fact_gate(text, joint)
+            if support.verdict == "supported" and gate.passed:
+                return Checked(text, cited, known, support.score, "supported")
+        best = max(known, key=lambda n: judged[n][0].score)
+        support, gate = judged[best]
+        return Checked(text, cited, [], support.score,
+                       "partial" if support.verdict == "partial" and gate.passed else "unsupported",
+                       "unsupported", list(dict.fromkeys([*gate.missing, *support.missing])))
+
+    def _cite(self, claim: str, chunk: Chunk, citations: dict[tuple[str, int], Citation]) -> int:
+        """The citation number for `claim` in `chunk`, quoting the chunk's closest sentence."""
+        start, end = best_sentence(claim, chunk)
+        key = (chunk.chunk_id, start)
+        if key not in citations:
+            meta = chunk.meta
+            citations[key] = Citation(
+                n=len(citations) + 1, chunk_id=chunk.chunk_id, doc_id=chunk.doc_id,
+                title=meta.get("title", ""), source_url=meta.get("source_url", ""), page=chunk.page,
+                section=chunk.section, text=chunk.text,
+                quote=chunk.text[start - chunk.start:end - chunk.start], start=start, end=end,
+                kind=meta.get("kind", ""), as_of=meta.get("as_of", ""))
+        return citations[key].n
+
+    def _render(self, sentence: Sentence) -> str:
+        markers = "".join(f"[{n}]" for n in sentence.citations)
+        if sentence.verdict == "supported":
+            return f"{sentence.text} {markers}"
+        return f"{self.messages['llm_flag_marker']} {sentence.text}"
+
+    def _compose(self, question: str, query: str, checked: list[Checked],
+                 citations: dict[tuple[str, int], Citation], removed: list[dict[str, Any]]) -> Answer:
+        flag = self.unsupported == "flag"
+        sentences = [c.sentence for c in checked if c.verified or flag]
+        notices = []
+        if removed:
+            notices.append(self.messages["llm_flagged"].format(marker=self.messages["llm_flag_marker"])
+                           if flag else self.messages["llm_removed"].format(count=len(removed)))
+        return Answer(question=question, answer=" ".join(self._render(s) for s in sentences),
+                      abstained=False, sentences=sentences, citations=list(citations.values()),
+                      notices=notices, search_query=query, removed=[] if flag else removed)
+
+    def _problem(self, exc: BaseException) -> str:
+        """A one-line notice for a backend failure. Classes are matched by name so the check
+        needs none of the optional client libraries (httpx, openai, ollama) to be importable."""
+        names = {cls.__name__ for cls in type(exc).__mro__}
+        if isinstance(exc, TimeoutError) or names & {"TimeoutException", "APITimeoutError", "ReadTimeout"}:
+            return self.messages["llm_timeout"].format(seconds=self.timeout_s)
+        if isinstance(exc, ConnectionError) or names & {"ConnectError", "APIConnectionError", "NetworkError"}:
+            return self.messages["llm_unreachable"]
+        error = " ".join(str(exc).split())[:160] or type(exc).__name__
+        return self.messages["llm_failed"].format(error=error)
+
+
+def best_sentence(claim: str, chunk: Chunk) -> tuple[int, int]:
+    """Document offsets of the chunk sentence that best matches the claim: most of the claim's
+    numbers and names first, then most shared word stems."""
+    spans = chunk.sentences or [(chunk.start, chunk.end)]
+    facts = [normalize(f) for f in (*claim_numbers(claim), *claim_names(claim))]
+    claim_stems = stems(claim)
+
+    def match(span: tuple[int, int]) -> tuple[int, int]:
+        text = chunk.text[span[0] - chunk.start:span[1] - chunk.start]
+        folded = normalize(text)
+        return sum(f in folded for f in facts), len(claim_stems & stems(text))
+
+    return max(spans, key=match)
