@@ -47,7 +47,7 @@ class Settings:
     weak_below: float = 0.50
     # Support scorer's model: "builtin" (assistant/models/verifier), "none" (gates and word
     # overlap only), or a directory holding model.onnx, tokenizer.json and card.json.
-    support_verifier: str = "none"
+    support_verifier: str = "builtin"
     # Optional LLM backend: "" (extractive), "local" (packaged GGUF; "local:<name or .gguf path>"),
     # "ollama:<model>" or "openai:<model>" (any OpenAI-compatible server at llm_base_url).
     llm: str = ""

@@ -31,6 +31,7 @@ from assistant.evaluate.attribution import (
     evaluate_attribution,
     read_pairs,
 )
+from assistant.evaluate.metrics import percentile
 
 ATTRIBUTION_DIR = ROOT / "evals" / "attribution"
 BENCH_TEST = ATTRIBUTION_DIR / "attributionbench_test.jsonl"
@@ -52,9 +53,10 @@ def _group_mean_f1(groups: dict[str, list[int]], labels: list[int], predicted: l
 def tune_thresholds(scorer: SupportScorer, tuning: list[Pair]) -> tuple[dict[str, float], dict[str, float]]:
     """Thresholds for the combined scorer and for the verifier alone, from the tuning pairs only.
 
-    supported: the threshold with the best macro-F1 (averaged over AttributionBench and
-    synthetic tuning pairs). partial: the score that 90% of supported tuning claims reach,
-    so "partial" marks claims with real but insufficient support."""
+    supported: the threshold with the best macro-F1, averaged over the AttributionBench,
+    synthetic and hand-labelled tuning groups (so two of three weights are our domain).
+    partial: the score that 90% of supported tuning claims reach, so "partial" marks claims
+    with real but insufficient support."""
     pairs = [(p.claim, p.evidence) for p in tuning]
     labels = [p.label for p in tuning]
     groups: dict[str, list[int]] = defaultdict(list)
@@ -91,6 +93,24 @@ def _verifier_alone(scorer: SupportScorer, pairs: list[LabelledPair], threshold:
     return AttributionResult(len(pairs), sum(labels), balanced, macro_f1, accuracy, float("nan"), float("nan"))
 
 
+def _uncached_latency(scorer: SupportScorer, pairs: list[LabelledPair]) -> str:
+    verifier = scorer.verifier
+    timings = []
+    for pair in pairs:
+        verifier.clear_cache()  # type: ignore[union-attr]
+        started = time.perf_counter()
+        scorer.score(pair.claim, pair.evidence)
+        timings.append((time.perf_counter() - started) * 1000)
+    return (f"mean {sum(timings) / len(timings):.0f} ms, p95 {percentile(timings, 95):.0f} ms, "
+            f"max {max(timings):.0f} ms over the {len(pairs)} hand-labelled pairs")
+
+
+def _alone_and_combined(lines: list[str], set_name: str) -> str:
+    """The macro-F1 of the verifier alone and of the product on one set, from the table above."""
+    cells = {row.split(" | ")[1]: row.split(" | ")[4] for row in lines if row.startswith(f"| {set_name} |")}
+    return f"{cells['verifier alone']} / {cells['gates + verifier (product)']}"
+
+
 def _per_note(scorer: SupportScorer, path: Path) -> list[tuple[str, int, int]]:
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     supports = scorer.score_many([(r["claim"], r["evidence"]) for r in rows])
@@ -124,20 +144,26 @@ def write_report(card: dict[str, object]) -> None:
             timing = "—" if r.ms_per_claim != r.ms_per_claim else f"{r.ms_per_claim:.0f} / {r.ms_per_claim_p95:.0f}"
             lines.append(f"| {name} | {system} | {r.n} | {r.balanced_accuracy:.3f} | {r.macro_f1:.3f} | {timing} |")
             print(f"{name:32} {system:30} bacc {r.balanced_accuracy:.3f} macro-F1 {r.macro_f1:.3f}")
-    lines += ["", "## How the scorer decides", "",
+    lines += ["", f"Per-claim time on passages never seen before (encoding cache cleared before each claim; the "
+              f"table's times let repeated passages hit the cache, as the answerer and `check` do): "
+              f"{_uncached_latency(combined, read_pairs(LABELLED))}, on a shared 2-core CPU. Model load "
+              f"(import, ONNX session, tokenizer) takes under a second. Budget: 400 ms per claim.",
+              "", "## How the scorer decides", "",
               "1. **Exact quote**: a claim that is one or more whole sentences of the evidence, word for word, "
               "is supported (no model).",
               "2. **Gates**: every number, date and capitalised name in the claim must be in the evidence "
               "(an acronym matches its expansion), a negated claim needs a negation in the evidence, and a "
               "claim copied from one evidence sentence must keep that sentence's \"not X\". A failed gate "
               "makes the claim unsupported whatever the model says, and lists what is missing.",
-              "3. **Verifier**: a MiniLM-L6 cross-encoder (claim and evidence read together, mean-pooled, one "
-              "logit), fine-tuned here on CPU from the packaged all-MiniLM-L6-v2 weights and shipped as int8 "
-              "ONNX (assistant/models/verifier/, ~23 MB, onnxruntime, no torch at run time). Evidence longer "
-              "than the model's window is cut into overlapping sentence windows and the best window counts.",
+              "3. **Verifier**: the packaged all-MiniLM-L6-v2 encoder (int8 ONNX, ~23 MB, onnxruntime, no torch "
+              "at run time) embeds claim and evidence words in context; each claim content word is aligned to "
+              "its closest evidence word (BERTScore-style recall), the claim is compared with each evidence "
+              "sentence, and word coverage and negation are counted. A logistic regression trained here on "
+              "CPU turns these 13 features into a probability. Evidence longer than 256 word pieces is cut "
+              "into overlapping sentence windows and the best window counts.",
               "4. **Thresholds** for supported and partial were tuned on the tuning split (15% of the "
-              "AttributionBench training side plus synthetic pairs from three corpus documents that are "
-              "not trained on), never on the test sets.", "",
+              "AttributionBench training side, plus synthetic pairs and 73 hand-labelled pairs from three "
+              "corpus documents that are not trained on), never on the test sets.", "",
               "Training data: AttributionBench dev minus its seeded, stratified 25% test split and the "
               "tuning split, plus FactCC-style synthetic pairs from 22 corpus documents (reworded, "
               "compressed and two-sentence claims as supported; altered numbers, dates, names, negations "
@@ -146,6 +172,29 @@ def write_report(card: dict[str, object]) -> None:
               "one of theirs, produce no training pairs (evals/verifier_data.py). The LLM judge was not "
               "added: the packaged 1.5B judge measured macro-F1 0.63 at ~3.6 s per pair on AttributionBench "
               "(../shared/models.md), nine times the 0.4 s per-claim budget and below the verifier.", "",
+              "## What was tried", "",
+              "Three verifiers were trained and measured on these test sets; the choice between the last two "
+              "was made on the tuning split (hand-labelled tuning macro-F1 0.67 against 0.75).", "",
+              "| verifier | hand-labelled: alone / with gates | AttributionBench: alone / with gates |",
+              "|---|---|---|",
+              "| MiniLM cross-encoder, [CLS]-pooled, fine-tuned 1 epoch (27 min); loss never left 0.69 | "
+              "0.342 / 0.751 | 0.542 / 0.549 |",
+              "| word-alignment features + logistic regression, unconstrained weights | 0.656 / 0.765 | "
+              "0.656 / 0.631 |",
+              "| word-alignment features + logistic regression, sign-constrained weights (shipped) | "
+              f"{_alone_and_combined(lines, 'hand-labelled corpus set')} | "
+              f"{_alone_and_combined(lines, 'AttributionBench held-out 25%')} |", "",
+              "A mean-pooled cross-encoder was also started (2 epochs planned); after 120 steps its loss was "
+              "still 0.69 and it was stopped. Zero-shot references: the packaged Qwen2.5-Coder-1.5B judge, "
+              "macro-F1 0.63 on AttributionBench pairs at ~3.6 s each (../shared/models.md); published "
+              "zero-shot AttributionBench results from 100–1000× larger models, 0.73–0.81.", "",
+              "## Where it is still weak", "",
+              "- Contradictions that keep the evidence's words (\"released\" for \"kept in a holding cell\", "
+              "\"praises\" for \"names as permitting\") align well word by word; the verifier misses about half.",
+              "- Quantities written as words (\"sixteen\", \"three cases\", \"tripled\") pass the number gate.",
+              "- On AttributionBench the name and number gates reject paraphrased names and numbers "
+              "(\"Britain\" for \"UK\"), so the product scores below the verifier alone there; on our own "
+              "corpus the gates add 0.15 macro-F1.", "",
               "## Hand-labelled set by kind of pair (product scorer)", "",
               "| kind | correct | n |", "|---|---|---|"]
     lines += [f"| {note} | {right} | {total} |" for note, right, total in _per_note(combined, LABELLED)]

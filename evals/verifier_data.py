@@ -9,10 +9,11 @@ Two sources:
   an altered number, date, name, negation or swapped entities, a sentence with an unrelated
   sentence added, or a sentence paired with a different passage is not.
 
-Leakage rules: the six documents the hand-labelled set (evals/attribution/corpus_labelled.jsonl)
+Leakage rules: the six documents the hand-labelled test set (evals/attribution/corpus_labelled.jsonl)
 was written from produce no synthetic pairs, and neither does any other sentence that
 restates one of their sentences (the corpus repeats facts across documents). Three more
-documents give the synthetic tuning split, so thresholds are never tuned on training pairs.
+documents give the tuning data, never trained on: their synthetic pairs and a small
+hand-labelled tuning set (evals/attribution/corpus_tuning.jsonl).
 """
 
 from __future__ import annotations
@@ -33,10 +34,11 @@ from assistant.text import display_text, normalize
 
 ROOT = Path(__file__).resolve().parent.parent
 ATTRIBUTIONBENCH = ROOT.parent / "shared" / "data" / "attributionbench" / "dev_all_subset_balanced.jsonl"
+HAND_TUNING = ROOT / "evals" / "attribution" / "corpus_tuning.jsonl"
 # The hand-labelled set is drawn from these; they never feed training or tuning.
 LABELLED_SET_DOCS = ("incident-everett", "data-courthouse-arrests", "pathway-gang-database",
                      "kyr-ice-at-your-door", "lunn-v-commonwealth", "healey-executive-order-and-bill")
-# Synthetic pairs from these tune thresholds; the rest train.
+# Synthetic and hand-labelled pairs from these tune thresholds; the rest train.
 TUNING_DOCS = ("incident-tewksbury", "kyr-going-to-court", "pathway-license-plate-readers-flock")
 
 _STOP = frozenset([
@@ -92,6 +94,12 @@ def attributionbench_split(path: Path = ATTRIBUTIONBENCH, seed: int = 13,
                         kind="attributionbench", group=f"attributionbench/{row['src_dataset']}")
             (test if index < cut else rest).append(pair)
     return rest, test
+
+
+def labelled_pairs(path: Path, group: str) -> list[Pair]:
+    """A hand-labelled JSONL set (claim, evidence, label, note) as pairs of one group."""
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [Pair(r["claim"], r["evidence"], int(r["label"]), r.get("note", ""), group) for r in rows]
 
 
 def split_off(pairs: list[Pair], share: float, seed: int) -> tuple[list[Pair], list[Pair]]:

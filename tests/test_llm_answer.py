@@ -249,6 +249,31 @@ def test_sentences_are_released_whole_with_their_markers():
     assert split_cited("Two facts [1][3], joined [2, 1].") == ("Two facts, joined.", [1, 3, 2])
 
 
+def test_a_claim_needs_one_span_of_its_passage_not_words_from_across_it(tmp_path):
+    from assistant.answer.llm import windows
+    from assistant.prompts import load_messages
+    from assistant.types import Chunk
+
+    text = ("The 2026 bill would bar civil arrests in courthouses without a judicial warrant. "
+            "The court ruled on detainers held by state court officers. "
+            "Lunn v. Commonwealth was decided in 2017.")
+    starts = [0, text.index("The court"), text.index("Lunn")]
+    spans = [(s, e - 1 if text[e - 1] == " " else e) for s, e in zip(starts, [*starts[1:], len(text)], strict=True)]
+    chunk = Chunk("doc#0", "doc", text, 0, len(text), "", None, {"title": "A test passage"}, spans)
+    settings = Settings.load()
+    answerer = LLMAnswerer(FakeListChatModel(responses=[""]), settings.prompts_dir, SupportScorer(use_verifier=False),
+                           load_messages(settings.prompts_dir))
+    evidence = [windows(chunk)]
+
+    assembled = answerer.verify("Lunn v. Commonwealth barred civil arrests in courthouses without a judicial "
+                                "warrant [1].", evidence)
+    assert not assembled.verified
+    quoted = answerer.verify("Yes, Lunn v. Commonwealth was decided in 2017 [1].", evidence)
+    assert quoted.verified and quoted.text == "Lunn v. Commonwealth was decided in 2017."
+    window = quoted.quotes[1]
+    assert text[window.start:window.end] == "Lunn v. Commonwealth was decided in 2017."
+
+
 @pytest.mark.parametrize(("spec", "problem"), [
     ("bogus:model", "not a known backend"),
     ("openai:some-model", "needs llm_base_url"),

@@ -78,6 +78,27 @@ def test_verifier_ranks_supported_above_unsupported(scorer: SupportScorer) -> No
     assert batch[1].missing == ["9"]
 
 
+@needs_model
+@pytest.mark.slow
+def test_verifier_catches_what_the_gates_cannot(scorer: SupportScorer) -> None:
+    # Every number, name and negation checks out; the second half is simply not in the passage.
+    added = ("Court officers kept Lunn in a holding cell after the dismissal and questioned him about "
+             "his immigration status.")
+    assert fact_gate(added, EVIDENCE).passed
+    assert scorer.score(added, EVIDENCE).verdict != "supported"
+
+
+@needs_model
+@pytest.mark.slow
+def test_a_verdict_does_not_depend_on_the_batch(scorer: SupportScorer) -> None:
+    claims = [PARAPHRASE, "Lunn was convicted and sentenced to prison.", EXACT]
+    alone = [scorer.score(claim, EVIDENCE) for claim in claims]
+    scorer.verifier.clear_cache()
+    together = scorer.score_many([(claim, EVIDENCE) for claim in claims])
+    assert [s.verdict for s in together] == [s.verdict for s in alone]
+    assert [s.score for s in together] == pytest.approx([s.score for s in alone], abs=1e-6)
+
+
 def test_attribution_file_parsing(tmp_path: Path) -> None:
     pairs = read_pairs(TINY_SET)
     assert [p.label for p in pairs] == [1, 0, 0, 1, 0, 1]

@@ -31,7 +31,16 @@ def is_instruction(sentence: str) -> bool:
     return bool(_INSTRUCTION.search(sentence))
 
 
+def strip_markers(text: str) -> str:
+    return _MARKER.sub("", text)
+
+
+def data_sentences(chunk: Chunk) -> list[tuple[int, int]]:
+    """Document offsets of the chunk's sentences that are data, not instructions to an AI."""
+    spans = chunk.sentences or [(chunk.start, chunk.end)]
+    return [(s, e) for s, e in spans if not is_instruction(chunk.text[s - chunk.start:e - chunk.start])]
+
+
 def passage_data(chunk: Chunk) -> str:
     """The chunk's text as data: no citation-like markers, no sentences addressed to an AI."""
-    sentences = [chunk.text[s - chunk.start:e - chunk.start] for s, e in chunk.sentences] or [chunk.text]
-    return _MARKER.sub("", " ".join(s for s in sentences if not is_instruction(s)))
+    return strip_markers(" ".join(chunk.text[s - chunk.start:e - chunk.start] for s, e in data_sentences(chunk)))

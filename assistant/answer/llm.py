@@ -1,8 +1,9 @@
 """Generative answers: a LangChain chat model writes, the support scorer decides what is shown.
 
 The model gets numbered passages and must cite [n] in every sentence. Each sentence is checked
-as soon as it is complete: its cited passages must support it (SupportScorer) and contain its
-numbers, dates and names (fact_gate). Unsupported or uncited sentences are removed (or flagged,
+as soon as it is complete: one or two adjacent sentences of a passage it cites must support it
+(SupportScorer) and contain its numbers, dates and names (fact_gate); that span becomes the
+citation's quote. Unsupported or uncited sentences are removed (or flagged,
 if configured), and `Answer.removed` says which and why. When the model refuses, fails, times
 out, or too little of what it wrote survives, the extractive answer is shown instead, with a
 notice saying why.
@@ -14,6 +15,7 @@ an injected instruction can neither steer the model nor vouch for a claim.
 
 from __future__ import annotations
 
+import itertools
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -25,11 +27,11 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 
 from assistant.answer.extractive import stems
-from assistant.answer.injection import passage_data
-from assistant.answer.support import SupportScorer, claim_names, claim_numbers, fact_gate
+from assistant.answer.injection import data_sentences, passage_data, strip_markers
+from assistant.answer.support import GateResult, Support, SupportScorer, fact_gate
 from assistant.errors import UserError
 from assistant.prompts import load_prompt
-from assistant.text import display_text, normalize, sentence_spans, words
+from assistant.text import display_text, sentence_spans, words
 from assistant.types import Answer, Chunk, Citation, Passage, Sentence, StreamEvent
 
 # The model's way of saying the passages do not answer; prompts/llm_refusal.txt asks for it.
@@ -38,10 +40,41 @@ UNSUPPORTED_POLICIES = ("remove", "flag")
 # "28 [1]" is not a claim anyone can check: any passage holding the number would "support" it,
 # whatever it counts. Shorter sentences are removed.
 MIN_CLAIM_WORDS = 4
+# A claim must be backed by one sentence of the passage it cites, or two adjacent ones, not by
+# words gathered from across it ("Lunn barred…" + "…a warrant reviewed by a designated judge").
+_WINDOW_SENTENCES = 2
+# Only the windows sharing the most words with the claim go to the support scorer, bounding its cost.
+_WINDOWS_SCORED = 3
+# "Yes, …" / "No, …" answers the question, which the passage cannot confirm; the rest it can.
+_YES_NO = re.compile(r"^(?:yes|no)\b\s*[,.;:–—-]?\s*", re.IGNORECASE)
 
 _MARKER = re.compile(r"\s*\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]")
 # "Claim. [1]" (or "Claim. [1].") → "Claim [1]." so a marker after the full stop stays with its sentence.
 _MARKERS_AFTER_STOP = re.compile(r"([.!?])((?:\s*\[\d{1,3}(?:\s*,\s*\d{1,3})*\])+)[.!?]?")
+
+
+@dataclass
+class Window:
+    """One or two adjacent data sentences of a passage: what a claim is checked against and quoted from."""
+
+    start: int  # document offsets
+    end: int
+    evidence: str  # what the scorer reads: the passage title, then the span without citation markers
+
+
+def windows(chunk: Chunk) -> list[Window]:
+    title = chunk.meta.get("title", "")
+    data = set(data_sentences(chunk))
+    spans = chunk.sentences or [(chunk.start, chunk.end)]
+    found = []
+    for i in range(len(spans)):
+        # A window stops at a sentence addressed to an AI: that text is never evidence.
+        run = list(itertools.takewhile(lambda span: span in data, spans[i:i + _WINDOW_SENTENCES]))
+        for last in range(len(run)):
+            start, end = run[0][0], run[last][1]
+            text = strip_markers(chunk.text[start - chunk.start:end - chunk.start])
+            found.append(Window(start, end, f"{title}\n{text}"))
+    return found
 
 
 @dataclass
@@ -55,6 +88,7 @@ class Checked:
     verdict: str  # supported | partial | unsupported | uncited
     reason: str = ""  # why it is not verified: uncited | unknown_citation | too_short | unsupported
     missing: list[str] = field(default_factory=list)
+    quotes: dict[int, Window] = field(default_factory=dict)  # the span that backs it, per passage
     sentence: Sentence | None = None  # as shown, with final citation numbers
 
     @property
@@ -72,6 +106,9 @@ def split_cited(raw: str) -> tuple[str, list[int]]:
     for match in _MARKER.finditer(raw):
         cited.extend(int(n) for n in re.split(r"\s*,\s*", match.group(1)))
     text = display_text(re.sub(r"\s+([.,;:!?])", r"\1", _MARKER.sub("", raw)))
+    if _YES_NO.match(text) and len(_YES_NO.sub("", text)) > 1:
+        text = _YES_NO.sub("", text)
+        text = text[0].upper() + text[1:]
     return text, list(dict.fromkeys(cited))
 
 
@@ -166,7 +203,7 @@ class LLMAnswerer:
             yield StreamEvent("done", answer=extractive())
             return
         started = time.perf_counter()
-        evidence = [f"{p.chunk.meta.get('title', '')}\n{passage_data(p.chunk)}" for p in passages]
+        evidence = [windows(p.chunk) for p in passages]
         splitter = SentenceStream()
         checked: list[Checked] = []
         citations: dict[tuple[str, int], Citation] = {}
@@ -208,7 +245,7 @@ class LLMAnswerer:
         answer.timings_ms.update({k: round(v, 1) for k, v in timings.items()})
         yield StreamEvent("done", answer=answer)
 
-    def _emit(self, raw: str, passages: list[Passage], evidence: list[str], checked: list[Checked],
+    def _emit(self, raw: str, passages: list[Passage], evidence: list[list[Window]], checked: list[Checked],
               citations: dict[tuple[str, int], Citation]) -> Iterator[StreamEvent]:
         if REFUSAL_SENTINEL in raw:
             return
@@ -217,14 +254,14 @@ class LLMAnswerer:
         if result is None or any(c.text == result.text for c in checked):
             return
         checked.append(result)
-        numbers = [self._cite(result.text, passages[n - 1].chunk, citations) for n in result.backing]
+        numbers = [self._cite(passages[n - 1].chunk, result.quotes[n], citations) for n in result.backing]
         result.sentence = Sentence(text=result.text, citations=numbers, support=round(result.score, 3),
                                    verdict=result.verdict)
         yield StreamEvent("sentence", text=result.text, sentence=result.sentence)
         if result.verified or self.unsupported == "flag":
             yield StreamEvent("delta", self._render(result.sentence) + " ")
 
-    def verify(self, raw: str, evidence: list[str]) -> Checked | None:
+    def verify(self, raw: str, evidence: list[list[Window]]) -> Checked | None:
         """Check one model sentence against the passages it cites; None if it has no words."""
         text, cited = split_cited(raw)
         if not re.search(r"\w", text):
@@ -235,36 +272,40 @@ class LLMAnswerer:
         if not known:
             reason = "unknown_citation" if cited else "uncited"
             return Checked(text, cited, [], 0.0, "uncited", reason)
-        judged = {n: (self.scorer.score(text, evidence[n - 1]), fact_gate(text, evidence[n - 1]))
-                  for n in known}
-        backing = [n for n, (support, gate) in judged.items()
-                   if support.verdict == "supported" and gate.passed]
-        if backing:
-            return Checked(text, cited, backing, max(judged[n][0].score for n in backing), "supported")
-        if len(known) > 1:
-            # A sentence may join facts from two passages: judge it against them together.
-            joint = "\n".join(evidence[n - 1] for n in known)
-            support, gate = self.scorer.score(text, joint), fact_gate(text, joint)
-            if support.verdict == "supported" and gate.passed:
-                return Checked(text, cited, known, support.score, "supported")
-        best = max(known, key=lambda n: judged[n][0].score)
-        support, gate = judged[best]
+        quotes: dict[int, Window] = {}
+        scores: dict[int, float] = {}
+        best: tuple[float, Support, GateResult] | None = None
+        claim_stems = stems(text)
+        for n in known:
+            # Most shared words first; on a tie the shorter span, so the quote is as tight as it can be.
+            closest = sorted(evidence[n - 1], key=lambda w: (-len(claim_stems & stems(w.evidence)),
+                                                             w.end - w.start))[:_WINDOWS_SCORED]
+            for window in closest:
+                support, gate = self.scorer.score(text, window.evidence), fact_gate(text, window.evidence)
+                if support.verdict == "supported" and gate.passed and support.score > scores.get(n, -1.0):
+                    quotes[n], scores[n] = window, support.score
+                if best is None or support.score > best[0]:
+                    best = (support.score, support, gate)
+        if quotes:
+            return Checked(text, cited, list(quotes), max(scores.values()), "supported", quotes=quotes)
+        if best is None:  # the cited passages hold nothing but instructions to an AI
+            return Checked(text, cited, [], 0.0, "unsupported", "unsupported")
+        _, support, gate = best
         return Checked(text, cited, [], support.score,
                        "partial" if support.verdict == "partial" and gate.passed else "unsupported",
                        "unsupported", list(dict.fromkeys([*gate.missing, *support.missing])))
 
-    def _cite(self, claim: str, chunk: Chunk, citations: dict[tuple[str, int], Citation]) -> int:
-        """The citation number for `claim` in `chunk`, quoting the chunk's closest sentence."""
-        start, end = best_sentence(claim, chunk)
-        key = (chunk.chunk_id, start)
+    def _cite(self, chunk: Chunk, window: Window, citations: dict[tuple[str, int], Citation]) -> int:
+        """The citation number quoting `window` of `chunk`."""
+        key = (chunk.chunk_id, window.start)
         if key not in citations:
             meta = chunk.meta
             citations[key] = Citation(
                 n=len(citations) + 1, chunk_id=chunk.chunk_id, doc_id=chunk.doc_id,
                 title=meta.get("title", ""), source_url=meta.get("source_url", ""), page=chunk.page,
                 section=chunk.section, text=chunk.text,
-                quote=chunk.text[start - chunk.start:end - chunk.start], start=start, end=end,
-                kind=meta.get("kind", ""), as_of=meta.get("as_of", ""))
+                quote=chunk.text[window.start - chunk.start:window.end - chunk.start],
+                start=window.start, end=window.end, kind=meta.get("kind", ""), as_of=meta.get("as_of", ""))
         return citations[key].n
 
     def _render(self, sentence: Sentence) -> str:
@@ -295,18 +336,3 @@ class LLMAnswerer:
             return self.messages["llm_unreachable"]
         error = " ".join(str(exc).split())[:160] or type(exc).__name__
         return self.messages["llm_failed"].format(error=error)
-
-
-def best_sentence(claim: str, chunk: Chunk) -> tuple[int, int]:
-    """Document offsets of the chunk sentence that best matches the claim: most of the claim's
-    numbers and names first, then most shared word stems."""
-    spans = chunk.sentences or [(chunk.start, chunk.end)]
-    facts = [normalize(f) for f in (*claim_numbers(claim), *claim_names(claim))]
-    claim_stems = stems(claim)
-
-    def match(span: tuple[int, int]) -> tuple[int, int]:
-        text = chunk.text[span[0] - chunk.start:span[1] - chunk.start]
-        folded = normalize(text)
-        return sum(f in folded for f in facts), len(claim_stems & stems(text))
-
-    return max(spans, key=match)

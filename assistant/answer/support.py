@@ -256,8 +256,9 @@ def _quoted(claim: str, evidence: str) -> bool:
     if len(quote.split()) < 4:
         return False
     ends = r"\s?(?:[.;:?!]|$|, (?:according to|as reported by|reported|reports|said|says)\b)"
-    pattern = r"(?:^|[.;:?!\-]\s)" + re.escape(quote) + ends
-    return re.search(pattern, normalize(evidence)) is not None
+    pattern = re.compile(r"(?:^|[.;:?!\-]\s)" + re.escape(quote) + ends)
+    # A line break (after a title, between list items) also ends a sentence.
+    return any(pattern.search(normalize(part)) for part in [evidence, *evidence.splitlines()])
 
 
 def quote_in_passage(quote: str, passage: str, start: int, end: int, passage_start: int) -> bool:
