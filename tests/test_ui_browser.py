@@ -2,12 +2,14 @@
 
 The server is the real `assistant serve` subprocess on a free loopback port, over the real
 corpus plus the hostile-markup fixture, with outbound connections refused and logged. The
-browser refuses and records every request that is not for that server. Screenshots go to
-evals/reports/ui/ (look at them: they are the evidence that the layout works).
+browser refuses and records every request that is not for that server. Screenshots are the
+evidence that the layout works: `UI_SHOTS_DIR=evals/reports/ui pytest tests/test_ui_browser.py`
+refreshes the committed ones in evals/reports/ui/.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from urllib.parse import urlsplit
 
@@ -19,7 +21,9 @@ from tests.test_ui_api import HOSTILE_QUESTION
 
 pytestmark = pytest.mark.slow
 
-SHOTS = ROOT / "evals" / "reports" / "ui"
+# The committed screenshots are refreshed on purpose (UI_SHOTS_DIR=evals/reports/ui); a plain test
+# run writes its own under .pytest_cache so that `make test` leaves the tree clean.
+SHOTS = ROOT / os.environ.get("UI_SHOTS_DIR", ".pytest_cache/ui-shots")
 QUESTION = "Does ICE need a judge's warrant to come into my house?"
 DONE = '.answer[data-state="done"]'
 
