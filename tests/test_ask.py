@@ -57,6 +57,21 @@ def test_urgent_question_puts_urgent_help_first(assistant):
     assert not answer.abstained
 
 
+def test_applying_for_immigration_status_is_referred_to_a_lawyer(assistant):
+    # The sources mention green card holders, but not how to become one.
+    answer = assistant.ask("can my US citizen daughter sponsor me for a green card")
+    assert answer.abstained and not answer.citations
+    assert "applying for immigration status" in answer.answer
+    assert answer.referrals
+
+
+def test_a_count_for_a_named_place_needs_a_sentence_about_that_place(assistant):
+    # Statewide counts sit close to this question; none of them is about Worcester.
+    answer = assistant.ask("How many ICE detainers did Worcester police receive in 2025?")
+    assert answer.abstained and "do not give the detail" in answer.answer
+    assert not assistant.ask("how many ICE arrests happened at Massachusetts courthouses in 2025").abstained
+
+
 def test_kind_filter_limits_citations(assistant):
     answer = assistant.ask("What should I do if I am arrested?", filters={"kind": ["know-your-rights"]})
     assert answer.citations and {c.kind for c in answer.citations} == {"know-your-rights"}
@@ -80,6 +95,19 @@ def test_diversify_caps_passages_per_document():
     ranked = [passage("a", 0), passage("a", 1), passage("a", 2), passage("b", 0), passage("a", 3), passage("c", 0)]
     kept = diversify(ranked, per_doc_limit=2, top_k=4)
     assert [p.chunk.chunk_id for p in kept] == ["a#0", "a#1", "b#0", "c#0"]
+
+
+def test_rewrite_swaps_in_a_new_place_and_keeps_the_rest():
+    boston = ["does Boston have a law that limits police working with ICE?"]
+    # Known names count even in lower case; a plain word narrows the topic instead.
+    assert rewrite_follow_up("what about newton?", boston, {"newton"}) == \
+        "does newton have a law that limits police working with ICE?"
+    assert rewrite_follow_up("What about Newton?", boston).startswith("does Newton have a law")
+    narrowed = rewrite_follow_up("what about juveniles?", ["Do Massachusetts police send fingerprints to ICE?"])
+    assert narrowed.startswith("what about juveniles?") and "massachusetts" in narrowed
+    # A follow-up that names nothing keeps the case it is about.
+    lunn = ["what did the SJC decide in Lunn v. Commonwealth?"]
+    assert "lunn" in rewrite_follow_up("and what did it leave out?", lunn)
 
 
 def test_rewrite_leaves_standalone_questions_alone():

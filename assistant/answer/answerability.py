@@ -37,6 +37,15 @@ _ELSEWHERE = re.compile(r"\b(alabama|alaska|arizona|arkansas|california|colorado
                         r"los angeles|san francisco|san diego|chicago|miami|atlanta|phoenix|seattle|denver|"
                         r"philadelphia|detroit|las vegas|portland|new orleans|nyc)\b", re.I)
 
+# Applying for immigration status is a case for an immigration lawyer; the sources cover how
+# police, sheriffs and courts share information with ICE and people's rights in encounters.
+_STATUS = re.compile(r"\b(green ?cards?|visas?|citizenship|naturali[sz]\w*|asylum|daca|tps|work permits?|"
+                     r"permanent residen\w*|residency)\b", re.I)
+_OBTAIN = re.compile(r"\b(get|gets|getting|apply|applying|application|sponsor\w*|petition\w*|qualify|eligib\w*|"
+                     r"file|filing|renew\w*|deadline)\b", re.I)
+# A name in the question: a capitalised word inside it ("Worcester"), not its first word.
+_QUESTION_NAME = re.compile(r"(?<=\S )[A-Z][a-z]{2,}\b")
+_SCOPE_NAMES = {"massachusetts"}  # the whole corpus is about it; answers need not repeat it
 
 def _has_new_number(question: str) -> Callable[[str], bool]:
     asked = set(claim_numbers(question))
@@ -76,6 +85,9 @@ def unanswered_reason(question: str, sentences: list[str], context: str,
                       vocabulary: Vocabulary) -> str | None:
     """Why the chosen sentences do not answer `question`, or None if they may."""
     evidence = " ".join(sentences)
+    if _STATUS.search(question) and _OBTAIN.search(question) and \
+            not any(_STATUS.search(s) and _OBTAIN.search(s) for s in sentences):
+        return "abstain_immigration_case"
     if _LIVE.search(question) and _LIVE_RESULT.search(question):
         return "abstain_live"
     place = _ELSEWHERE.search(question)
@@ -84,7 +96,9 @@ def unanswered_reason(question: str, sentences: list[str], context: str,
     tests = wanted_details(question)
     if tests:
         focus = focus_term(question, context, vocabulary)
+        # "How many detainers did Worcester police get?" is not answered by a statewide count.
+        names = {n.lower() for n in _QUESTION_NAME.findall(question)} - _SCOPE_NAMES
         if not any(all(test(s) for test in tests) and (focus is None or focus in vocabulary.terms(s))
-                   for s in sentences):
+                   and all(n in s.lower() for n in names) for s in sentences):
             return "abstain_missing_detail"
     return None

@@ -4,6 +4,7 @@ previous question ("what about juveniles?" after a fingerprint question)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 _FOLLOW_UP_START = re.compile(r"^\s*(and|or|but|also|so|what about|how about|what if|then|"
                               r"same|does that|is that|are they|do they|can they|is it|"
@@ -11,6 +12,7 @@ _FOLLOW_UP_START = re.compile(r"^\s*(and|or|but|also|so|what about|how about|wha
 _REFERS_BACK = re.compile(r"\b(it|they|them|that|those|this|these|there|he|she|his|her|its|"
                           r"their|the same|the bill|the report|the law|the case|the policy)\b",
                           re.IGNORECASE)
+_SWAP = re.compile(r"^\s*(?:and\s+)?(?:what|how) about\s+([A-Za-z][\w'-]*)\s*\??\s*$", re.IGNORECASE)
 _STOP = {
     "a", "an", "the", "and", "or", "but", "of", "to", "in", "on", "at", "for", "from", "by",
     "with", "about", "what", "how", "why", "when", "where", "who", "which", "is", "are", "was",
@@ -27,8 +29,11 @@ def content_words(text: str) -> list[str]:
             if w.strip(".'") not in _STOP and len(w.strip(".'")) > 1]
 
 
-def rewrite_follow_up(question: str, history: list[str] | None) -> str:
-    """The search query for `question`: unchanged unless it leans on the previous question."""
+def rewrite_follow_up(question: str, history: list[str] | None,
+                      names: Collection[str] = frozenset()) -> str:
+    """The search query for `question`: unchanged unless it leans on the previous question.
+    `names` are lowercased words known to be names (Snapshot.names), so a follow-up typed in
+    lower case ("what about newton?") still counts as naming a place."""
     if not history:
         return question
     own = content_words(question)
@@ -36,7 +41,16 @@ def rewrite_follow_up(question: str, history: list[str] | None) -> str:
                                                       or bool(_REFERS_BACK.search(question))))
     if not elliptical:
         return question
-    # A follow-up naming its own place or person ("what about Newton?") replaces the earlier one.
-    replaced = {w.lower() for w in re.findall(r"\b[A-Z][a-z]+\b", history[-1][1:])} if own else set()
+    # "What about Newton?" after "does Boston have a law...?" asks the same question of another
+    # place: swap the name in, so the query reads as a whole question ("does newton have a law...").
+    swap = _SWAP.match(question)
+    if swap and not (swap.group(1)[0].isupper() or swap.group(1).lower() in names):
+        swap = None  # "what about juveniles?" narrows the topic; it does not name a new place
+    earlier = re.findall(r"\b[A-Z][a-z]+\b", history[-1][1:])
+    if swap and len(earlier) == 1:
+        return re.sub(rf"\b{earlier[0]}\b", swap.group(1), history[-1])
+    # Otherwise a follow-up that names its own place or person replaces the earlier ones; one
+    # that names nothing ("and what did it leave out?") keeps them all.
+    replaced = {w.lower() for w in earlier} if re.search(r"\b[A-Z][a-z]+\b", question[1:]) or swap else set()
     borrowed = [w for w in content_words(history[-1]) if w not in own and w not in replaced]
     return f"{question.strip()} {' '.join(borrowed)}".strip()
