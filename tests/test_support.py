@@ -108,7 +108,10 @@ def test_attribution_file_parsing(tmp_path: Path) -> None:
     with pytest.raises(UserError, match=r"bad.jsonl:1: label 'maybe'"):
         read_pairs(bad)
     bad.write_text(json.dumps({"claim": "c", "label": 1}) + "\n")
-    with pytest.raises(UserError, match="needs the keys claim, evidence and label"):
+    with pytest.raises(UserError, match=r"bad.jsonl:1: missing evidence; every line needs claim, evidence, label"):
+        read_pairs(bad)
+    bad.write_text("[1, 2]\n")
+    with pytest.raises(UserError, match=r"bad.jsonl:1: not a JSON object"):
         read_pairs(bad)
 
 

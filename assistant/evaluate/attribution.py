@@ -17,6 +17,7 @@ from typing import Any
 
 from assistant.answer.support import SupportScorer
 from assistant.errors import UserError
+from assistant.evaluate.jsonl import read_jsonl
 from assistant.evaluate.metrics import _prf, percentile
 from assistant.settings import Settings
 
@@ -44,21 +45,8 @@ class AttributionResult:
 
 def read_pairs(path: Path) -> list[LabelledPair]:
     """Labelled pairs from JSONL; a bad line is a one-line error naming the file, line and fix."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise UserError(f"{path}: cannot read ({exc.strerror}); give a JSONL file of claim/evidence/label") from exc
     pairs = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        where = f"{path}:{number}"
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise UserError(f"{where}: not JSON ({exc.msg}); each line must be one JSON object") from exc
-        if not isinstance(row, dict) or not {"claim", "evidence", "label"} <= row.keys():
-            raise UserError(f"{where}: needs the keys claim, evidence and label")
+    for where, row in read_jsonl(path, ("claim", "evidence", "label"), "give a JSONL file of claim/evidence/label"):
         evidence = row["evidence"]
         if isinstance(evidence, list):
             evidence = "\n\n".join(str(part) for part in evidence)

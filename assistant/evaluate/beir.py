@@ -22,6 +22,7 @@ from pathlib import Path
 import yaml
 
 from assistant.errors import UserError
+from assistant.evaluate.jsonl import read_jsonl
 from assistant.evaluate.metrics import ndcg_at_k, recall_at_k, unique_in_order
 from assistant.settings import Settings
 
@@ -40,19 +41,7 @@ def _read_jsonl(path: Path) -> list[dict]:
     if not path.is_file():
         raise UserError(f"{path}: missing; a BEIR folder holds corpus.jsonl, queries.jsonl "
                         "and qrels/test.tsv")
-    rows = []
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise UserError(f"{path}:{number}: not valid JSON ({exc.msg})") from exc
-            if "_id" not in row:
-                raise UserError(f"{path}:{number}: no \"_id\" field")
-            rows.append(row)
-    return rows
+    return [row for _, row in read_jsonl(path, ("_id",), "give a BEIR-format JSONL file")]
 
 
 def load_beir(folder: Path) -> BeirDataset:

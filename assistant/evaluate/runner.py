@@ -22,6 +22,7 @@ from assistant.answer.support import SupportScorer
 from assistant.errors import UserError
 from assistant.evaluate import metrics
 from assistant.evaluate.check import parse_payload, shared_scorer, strip_markers
+from assistant.evaluate.jsonl import read_jsonl
 from assistant.settings import ROOT, Settings
 
 if TYPE_CHECKING:
@@ -81,23 +82,8 @@ class EvalResult:
 
 def load_questions(path: Path) -> list[Question]:
     """Read a JSONL question set; a bad line is named with the fix."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise UserError(f"{path}: cannot read the question set ({exc.strerror}); "
-                        "pass one with --set") from exc
     questions = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise UserError(f"{path}:{number}: not valid JSON ({exc.msg})") from exc
-        missing = [key for key in _REQUIRED_KEYS if key not in row]
-        if missing:
-            raise UserError(f"{path}:{number}: missing {', '.join(missing)}; every line needs "
-                            f"{', '.join(_REQUIRED_KEYS)}")
+    for _, row in read_jsonl(path, _REQUIRED_KEYS, "pass a JSONL question set with --set"):
         known = {k: row[k] for k in Question.__dataclass_fields__ if k in row}
         questions.append(Question(**{**known, "type": row.get("type") or "other"}))
     if not questions:
