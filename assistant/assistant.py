@@ -131,7 +131,7 @@ class Assistant:
         sentences, citations = self._verified(selection)
         reason = None if not sentences or selection.evidence < self.settings.abstain_below \
             else unanswered_reason(question, [s.text for s in sentences],
-                                   " ".join(p.chunk.text for p in passages), snapshot.lexical)
+                                   [p.chunk.text for p in passages], snapshot.lexical)
         abstained = not sentences or selection.evidence < self.settings.abstain_below or reason is not None
         if abstained:
             topics = list(dict.fromkeys(p.chunk.meta.get("title", "") for p in passages))[:3]

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from assistant.answer.answerability import focus_term, unanswered_reason
 from assistant.ingest.loaders import load_document
 from assistant.retrieve.hybrid import diversify
 from assistant.retrieve.rewrite import rewrite_follow_up
@@ -108,6 +109,44 @@ def test_rewrite_swaps_in_a_new_place_and_keeps_the_rest():
     # A follow-up that names nothing keeps the case it is about.
     lunn = ["what did the SJC decide in Lunn v. Commonwealth?"]
     assert "lunn" in rewrite_follow_up("and what did it leave out?", lunn)
+
+
+def test_who_is_asking_is_not_searched_for():
+    assert rewrite_follow_up("legislative aide here - what would chapter 221D do", []) == "what would chapter 221D do"
+    assert rewrite_follow_up("I'm a reporter. How many arrests?", []) == "How many arrests?"
+    # Words that are the question itself stay.
+    assert rewrite_follow_up("ICE is here - what do I do", []) == "ICE is here - what do I do"
+    assert rewrite_follow_up("Are reporters allowed to film ICE?", []) == "Are reporters allowed to film ICE?"
+
+
+class _Vocabulary:
+    """Whitespace terms and a fixed IDF: enough to test the focus rule by itself."""
+
+    def __init__(self, idf: dict[str, float]) -> None:
+        self._idf = idf
+
+    def terms(self, text: str) -> set[str]:
+        return {w.strip(".,?").lower() for w in text.split()}
+
+    def idf(self, term: str) -> float:
+        return self._idf.get(term, 0.0)
+
+
+def test_focus_is_the_rarest_asked_word_and_ties_go_to_the_better_ranked_passage():
+    vocabulary = _Vocabulary({"fy2026": 4.5, "aside": 4.5, "budget": 3.0})
+    question = "how much did the FY2026 budget set aside for lawyers"
+    passages = ["The FY2026 budget included $5M for lawyers.", "526 beds were set aside for detainees."]
+    assert focus_term(question, passages, vocabulary) == "fy2026"
+    assert focus_term(question, passages[::-1], vocabulary) == "aside"
+    assert unanswered_reason(question, ["The FY2026 budget included $5M for lawyers."], passages, vocabulary) is None
+    assert unanswered_reason(question, ["The budget grew in 2025."], passages, vocabulary) == "abstain_missing_detail"
+
+
+def test_where_to_report_wants_a_phone_number_or_web_address():
+    vocabulary = _Vocabulary({"shoved": 9.0})
+    question = "an agent shoved my mom. where do i report that"
+    assert unanswered_reason(question, ["Report misconduct at mass.gov/fedmisconduct."], [], vocabulary) is None
+    assert unanswered_reason(question, ["Write down what happened."], [], vocabulary) == "abstain_missing_detail"
 
 
 def test_rewrite_leaves_standalone_questions_alone():

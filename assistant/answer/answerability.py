@@ -19,6 +19,9 @@ _ASKS_PHONE = re.compile(r"\b(phone|number (i|we|to) (can )?call|hotline number|
 _PHONE = re.compile(r"\(?\b\d{3}\)?[-.\s]\d{3}[-.\s]\d{4}\b")
 _ASKS_WEBSITE = re.compile(r"\b(website|web site|web page|url|link to|site for)\b", re.I)
 _WEBSITE = re.compile(r"https?://|\b[\w-]+\.(org|gov|com|net|edu)\b", re.I)
+# "Where do I report that?" asks for somewhere to go: a phone number or a web address.
+_ASKS_CONTACT = re.compile(r"\bwhere (do|can|should|would) (i|we|you|someone|people) (report|complain|file)\b|"
+                           r"\bwho (do|can|should) (i|we) (call|contact|report to)\b", re.I)
 _ASKS_COUNT = re.compile(r"\bhow (many|much)\b|\bnumber of\b|\bwhat (percent|percentage|share)\b", re.I)
 _ASKS_DATE = re.compile(r"^\s*(when|since when|what (year|date|day|month))\b", re.I)
 _DATE = re.compile(r"\b(1[89]\d\d|20\d\d|January|February|March|April|May|June|July|August|September|"
@@ -60,6 +63,8 @@ def wanted_details(question: str) -> list[Callable[[str], bool]]:
         tests.append(lambda text: bool(_PHONE.search(text)))
     if _ASKS_WEBSITE.search(question):
         tests.append(lambda text: bool(_WEBSITE.search(text)))
+    if _ASKS_CONTACT.search(question):
+        tests.append(lambda text: bool(_PHONE.search(text) or _WEBSITE.search(text)))
     if _ASKS_COUNT.search(question):
         tests.append(_has_new_number(question))
     if _ASKS_DATE.search(question):
@@ -74,14 +79,20 @@ class Vocabulary(Protocol):
     def idf(self, term: str) -> float: ...
 
 
-def focus_term(question: str, context: str, vocabulary: Vocabulary) -> str | None:
+def focus_term(question: str, passages: list[str], vocabulary: Vocabulary) -> str | None:
     """The question's rarest content word found in the retrieved passages ("flock" in "how much did
-    departments spend on Flock readers"): a sentence giving the asked-for detail must mention it."""
-    found = vocabulary.terms(" ".join(content_words(question))) & vocabulary.terms(context)
-    return max(found, key=vocabulary.idf) if found else None
+    departments spend on Flock readers"): a sentence giving the asked-for detail must mention it.
+    Between equally rare words, the one in the higher-ranked passage: it is what the search
+    found the question to be about."""
+    asked = vocabulary.terms(" ".join(content_words(question)))
+    first_rank: dict[str, int] = {}
+    for rank, text in enumerate(passages):
+        for term in asked & vocabulary.terms(text):
+            first_rank.setdefault(term, rank)
+    return max(first_rank, key=lambda term: (vocabulary.idf(term), -first_rank[term], term), default=None)
 
 
-def unanswered_reason(question: str, sentences: list[str], context: str,
+def unanswered_reason(question: str, sentences: list[str], passages: list[str],
                       vocabulary: Vocabulary) -> str | None:
     """Why the chosen sentences do not answer `question`, or None if they may."""
     evidence = " ".join(sentences)
@@ -95,7 +106,8 @@ def unanswered_reason(question: str, sentences: list[str], context: str,
         return "abstain_elsewhere"
     tests = wanted_details(question)
     if tests:
-        focus = focus_term(question, context, vocabulary)
+        # A place to report something need not repeat what happened ("my mom was shoved").
+        focus = None if _ASKS_CONTACT.search(question) else focus_term(question, passages, vocabulary)
         # "How many detainers did Worcester police get?" is not answered by a statewide count.
         names = {n.lower() for n in _QUESTION_NAME.findall(question)} - _SCOPE_NAMES
         if not any(all(test(s) for test in tests) and (focus is None or focus in vocabulary.terms(s))

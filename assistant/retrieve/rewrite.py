@@ -12,6 +12,12 @@ _FOLLOW_UP_START = re.compile(r"^\s*(and|or|but|also|so|what about|how about|wha
 _REFERS_BACK = re.compile(r"\b(it|they|them|that|those|this|these|there|he|she|his|her|its|"
                           r"their|the same|the bill|the report|the law|the case|the policy)\b",
                           re.IGNORECASE)
+# "Legislative aide here -", "I'm a reporter.", "journalist question:": who is asking says nothing
+# about what to search for, and its words pull the search toward unrelated passages.
+_ROLES = (r"reporter|journalist|lawyer|attorney|public defender|advocate|organizer|aide|staffer|staff member|"
+          r"student|researcher|teacher|parent|mom|mother|dad|father|paralegal|social worker|legislator")
+_PREAMBLE = re.compile(rf"^\s*(?:(?:i'?m|i am|this is)\s+)?(?:(?:a|an)\s+)?(?:[\w-]+\s+){{0,2}}?(?:{_ROLES})s?"
+                       r"(?:\s+(?:here|question|asking))?\s*[.:;,!—–-]+\s+(?=\S)", re.IGNORECASE)
 _SWAP = re.compile(r"^\s*(?:and\s+)?(?:what|how) about\s+([A-Za-z][\w'-]*)\s*\??\s*$", re.IGNORECASE)
 _STOP = {
     "a", "an", "the", "and", "or", "but", "of", "to", "in", "on", "at", "for", "from", "by",
@@ -34,6 +40,7 @@ def rewrite_follow_up(question: str, history: list[str] | None,
     """The search query for `question`: unchanged unless it leans on the previous question.
     `names` are lowercased words known to be names (Snapshot.names), so a follow-up typed in
     lower case ("what about newton?") still counts as naming a place."""
+    question = _PREAMBLE.sub("", question, count=1)
     if not history:
         return question
     own = content_words(question)
