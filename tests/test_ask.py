@@ -73,6 +73,14 @@ def test_a_count_for_a_named_place_needs_a_sentence_about_that_place(assistant):
     assert not assistant.ask("how many ICE arrests happened at Massachusetts courthouses in 2025").abstained
 
 
+def test_what_should_i_do_is_answered_with_know_your_rights_actions(assistant):
+    # Without the preference, this question drew statutes and advocacy history, not steps to take.
+    answer = assistant.ask("my kid was fingerprinted, what should I do")
+    assert not answer.abstained and answer.citations
+    assert {c.kind for c in answer.citations} == {"know-your-rights"}
+    assert "kyr-your-child-was-arrested" in {c.doc_id for c in answer.citations}
+
+
 def test_kind_filter_limits_citations(assistant):
     answer = assistant.ask("What should I do if I am arrested?", filters={"kind": ["know-your-rights"]})
     assert answer.citations and {c.kind for c in answer.citations} == {"know-your-rights"}

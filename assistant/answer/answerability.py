@@ -55,6 +55,15 @@ def _has_new_number(question: str) -> Callable[[str], bool]:
     return lambda text: any(n not in asked for n in claim_numbers(text))
 
 
+# "What should I do?": the know-your-rights cards answer with their action lists.
+_ASKS_ACTION = re.compile(r"\bwhat (should|do|can|must|could) (i|we|my \w+|they|he|she) do\b|\bwhat to do\b|"
+                          r"\bwhat are my (rights|options)\b|\bhow (do|can|should) (i|we) (protect|prepare)\b", re.I)
+
+
+def asks_for_actions(question: str) -> bool:
+    return bool(_ASKS_ACTION.search(question))
+
+
 def wanted_details(question: str) -> list[Callable[[str], bool]]:
     """Tests a sentence must pass to hold the detail the question asks for (a phone number,
     a count, a date...). Used to prefer such sentences and to abstain when none has one."""

@@ -10,7 +10,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from assistant.answer.answerability import wanted_details
+from assistant.answer.answerability import asks_for_actions, wanted_details
 from assistant.answer.injection import is_instruction
 from assistant.answer.support import claim_numbers
 from assistant.index.reader import Snapshot
@@ -62,10 +62,11 @@ def stems(text: str) -> set[str]:
 
 class ExtractiveAnswerer:
     def __init__(self, max_sentences: int = 4, lexical_weight: float = 0.3, detail_weight: float = 0.2,
-                 keep_ratio: float = 0.7, duplicate_cosine: float = 0.97) -> None:
+                 action_weight: float = 0.2, keep_ratio: float = 0.7, duplicate_cosine: float = 0.97) -> None:
         self.max_sentences = max_sentences
         self.lexical_weight = lexical_weight
         self.detail_weight = detail_weight
+        self.action_weight = action_weight
         self.keep_ratio = keep_ratio
         self.duplicate_cosine = duplicate_cosine
 
@@ -75,9 +76,13 @@ class ExtractiveAnswerer:
         query_weights = {term: lexical.idf(term) for term in lexical.terms(query)}
         query_total = sum(query_weights.values()) or 1.0
         details = wanted_details(query)
+        wants_actions = asks_for_actions(query)
         found = []
         for rank, passage in enumerate(passages):
             chunk = passage.chunk
+            # "What should I do?" is answered by a know-your-rights card's action list, not by
+            # the facts behind it, however alike their wording.
+            action_card = wants_actions and chunk.meta.get("kind") == "know-your-rights"
             block = snapshot.data.sentence_block(snapshot.rows[chunk.chunk_id]).astype(np.float32)
             similarities = block @ query_vector if len(block) else np.zeros(0)
             for index, (start, end) in enumerate(chunk.sentences):
@@ -94,7 +99,10 @@ class ExtractiveAnswerer:
                 # A sentence holding the kind of detail asked for ("how many" → a number) is preferred.
                 detail = float(bool(details) and all(test(text) for test in details))
                 score = similarity + self.lexical_weight * overlap + self.detail_weight * detail
-                found.append(Candidate(chunk, rank, start, end, score, vector))
+                candidate = Candidate(chunk, rank, start, end, score, vector)
+                if action_card and candidate.is_list_item:
+                    candidate.score += self.action_weight
+                found.append(candidate)
         return found
 
     def select(self, candidates: list[Candidate]) -> Selection:
