@@ -53,6 +53,19 @@ def test_gate_names_what_is_missing() -> None:
     assert fact_gate(ALTERED["negation"], EVIDENCE).negation_mismatch
 
 
+def test_gate_catches_a_claim_that_drops_what_its_subject_did_not_do() -> None:
+    # A packaged 1.5B model wrote the first claim from this sentence; it turns "Lunn did not
+    # create this rule" into "Lunn created it". The second claim restates the sentence correctly.
+    evidence = ("Both versions of the 2026 PROTECT Act would add a rule that Lunn v. Commonwealth did not "
+                "create, barring civil arrests in Massachusetts courthouses without a judicial warrant.")
+    flipped = "Lunn already barred civil arrests in Massachusetts courthouses without a judicial warrant."
+    assert fact_gate(flipped, evidence).negation_mismatch
+    assert fact_gate("The PROTECT Act would bar civil arrests in Massachusetts courthouses without a judicial "
+                     "warrant.", evidence).passed
+    # A claim that keeps its own "not" is left to the verifier.
+    assert not fact_gate("Lunn did not create the courthouse rule.", evidence).negation_mismatch
+
+
 def test_exact_sentence_is_supported_without_a_model() -> None:
     support = SupportScorer(use_verifier=False).score(EXACT, EVIDENCE)
     assert (support.verdict, support.score, support.missing) == ("supported", 1.0, [])

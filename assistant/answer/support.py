@@ -50,6 +50,16 @@ _OPENERS = {"furthermore", "additionally", "moreover", "overall", "generally", "
 _AUXILIARIES = {"be", "been", "being", "have", "has", "had", "to", "a", "an", "the", "yet", "always", "only"}
 
 
+# Negation proper; "without" and "unless" limit a claim rather than deny it.
+_NOT = re.compile(r"\b(?:not|no|never|none|nor|neither|cannot)\b|n't\b", re.IGNORECASE)
+# A negated predicate ("Lunn did not create", "police cannot hold"): its subject comes before it.
+_VERBAL_NEGATION = re.compile(r"\b(?:did|does|do|was|were|is|are|has|have|had|could|would|should|will|may|must|can)"
+                              r"\s+not\b|\bcannot\b|\b\w+n't\b|\bnever\b", re.IGNORECASE)
+_SUBJECT_WORDS = 2  # the claim's first content words: what it is about
+_NOT_SUBJECT = {"and", "but", "or", "that", "which", "who", "it", "they", "he", "she", "also", "still", "v", "v.",
+                "a", "an", "the", "of", "so", "yet", "then"}
+
+
 @dataclass
 class GateResult:
     passed: bool
@@ -118,16 +128,29 @@ def _negation_mismatch(claim: str, evidence: str) -> bool:
     sentence closely must keep that sentence's "not X" when it states X: dropping the negation
     of a word the claim still uses ("did not call ICE" -> "called ICE") flips the meaning,
     while leaving out the negated part ("a knife and no gun" -> "a knife") does not."""
-    if _NEGATION.search(claim):
-        return not _NEGATION.search(evidence)
+    if _NEGATION.search(claim) and not _NEGATION.search(evidence):
+        return True
+    if _NOT.search(claim):
+        return False  # the claim says "not" itself; whether it is the same "not" is the verifier's call
     claim_words = normalize(claim).split()
+    claim_text = " ".join(claim_words)
     closest = max(split_sentences(evidence) or [evidence],
                   key=lambda sentence: len(set(claim_words) & set(normalize(sentence).split())))
     if len(set(claim_words) & set(normalize(closest).split())) < 0.6 * len(set(claim_words)):
         return False
     for match in _NEGATION.finditer(closest):
+        if " ".join(normalize(closest[match.start():]).split()[:2]) in claim_text:
+            continue  # the claim keeps this negation ("without a judicial warrant")
         following = [w for w in normalize(closest[match.end():]).split()[:3] if w not in _AUXILIARIES]
         if following and any(w.startswith(following[0][:4]) for w in claim_words):
+            return True
+    # "...a rule that Lunn v. Commonwealth did not create, barring X" -> "Lunn barred X": the
+    # claim's subject is what the evidence says something is not (or did not do), yet the claim
+    # keeps the rest of the sentence and drops the "not".
+    subject = [w for w in claim_words if w not in _NOT_SUBJECT and w not in _COMMON][:_SUBJECT_WORDS]
+    for match in _VERBAL_NEGATION.finditer(closest):
+        before = [w for w in normalize(closest[:match.start()]).split() if w not in _NOT_SUBJECT][-3:]
+        if any(w in before for w in subject):
             return True
     return False
 
