@@ -58,7 +58,7 @@ class Assistant:
         started = time.perf_counter()
         question = _clean_question(question)
         snapshot = self.reader.snapshot()
-        query = rewrite_follow_up(question, history, snapshot.names)
+        query = rewrite_follow_up(question, history)
         retrieval = self.retriever.retrieve(snapshot, query, filters)
         return self._extractive(question, query, snapshot, retrieval, started)
 
@@ -98,8 +98,7 @@ class Assistant:
         snapshot = self.reader.snapshot()
         # The model rewrites follow-ups; the deterministic rewriter is the fallback when it fails.
         # Both are measured in evals/reports/followup-rewrite.md.
-        query = generator.rewrite_follow_up(question, history) \
-            or rewrite_follow_up(question, history, snapshot.names)
+        query = generator.rewrite_follow_up(question, history) or rewrite_follow_up(question, history)
         rewritten = time.perf_counter()
         retrieval = self.retriever.retrieve(snapshot, query, filters)
         for event in generator.stream(

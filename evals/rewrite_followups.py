@@ -28,9 +28,8 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings.load()
     assistant = Assistant.from_settings(settings)
     questions = [q for q in load_questions(args.set) if q.type == "followup" and q.gold_doc_ids]
-    names = assistant.reader.snapshot().names  # as the assistant itself rewrites
     methods = {"none": lambda q: q.question,
-               "deterministic": lambda q: rewrite_follow_up(q.question, q.history, names)}
+               "deterministic": lambda q: rewrite_follow_up(q.question, q.history)}
     if assistant.generator is not None:
         generator = assistant.generator
         rewritten: dict[str, str] = {}
@@ -42,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
 
         methods[f"llm ({settings.llm})"] = llm
         # A variant: the deterministic rewriter also fills in a rewrite the model left elliptical.
-        methods["llm + deterministic"] = lambda q: rewrite_follow_up(llm(q), q.history, names)
+        methods["llm + deterministic"] = lambda q: rewrite_follow_up(llm(q), q.history)
     k = settings.top_k
     rows = []
     totals = {name: [0, 0, 0.0] for name in methods}  # hits@1, hits@k, seconds

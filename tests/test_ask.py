@@ -106,15 +106,10 @@ def test_diversify_caps_passages_per_document():
     assert [p.chunk.chunk_id for p in kept] == ["a#0", "a#1", "b#0", "c#0"]
 
 
-def test_rewrite_swaps_in_a_new_place_and_keeps_the_rest():
+def test_rewrite_keeps_the_earlier_topic_and_its_names():
     boston = ["does Boston have a law that limits police working with ICE?"]
-    # Known names count even in lower case; a plain word narrows the topic instead.
-    assert rewrite_follow_up("what about newton?", boston, {"newton"}) == \
-        "does newton have a law that limits police working with ICE?"
-    assert rewrite_follow_up("What about Newton?", boston).startswith("does Newton have a law")
-    narrowed = rewrite_follow_up("what about juveniles?", ["Do Massachusetts police send fingerprints to ICE?"])
-    assert narrowed.startswith("what about juveniles?") and "massachusetts" in narrowed
-    # A follow-up that names nothing keeps the case it is about.
+    assert rewrite_follow_up("what about newton?", boston).startswith("what about newton?")
+    assert "boston" in rewrite_follow_up("what about newton?", boston)
     lunn = ["what did the SJC decide in Lunn v. Commonwealth?"]
     assert "lunn" in rewrite_follow_up("and what did it leave out?", lunn)
 

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import re
 import threading
-from collections import Counter
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -25,18 +22,6 @@ class Snapshot:
     rows: dict[str, int]
     lexical: LexicalIndex
     vectors: VectorStore
-
-    @cached_property
-    def names(self) -> frozenset[str]:
-        """Words the corpus mostly writes capitalised inside a sentence (places, people), lowercased:
-        how "newton" in a hurried follow-up is recognised as a place, and "police" is not."""
-        inside = re.compile(r"(?<=[a-z,;] )([A-Za-z][a-z]{2,})\b")
-        capitalised: Counter[str] = Counter()
-        lower: Counter[str] = Counter()
-        for chunk in self.data.chunks:
-            for word in inside.findall(chunk.text):
-                (capitalised if word[0].isupper() else lower)[word.lower()] += 1
-        return frozenset(w for w, n in capitalised.items() if n > lower[w])
 
 
 class IndexReader:
