@@ -49,15 +49,14 @@ _OBTAIN = re.compile(r"\b(get|gets|getting|apply|applying|application|sponsor\w*
 # A name in the question: a capitalised word inside it ("Worcester"), not its first word.
 _QUESTION_NAME = re.compile(r"(?<=\S )[A-Z][a-z]{2,}\b")
 _SCOPE_NAMES = {"massachusetts"}  # the whole corpus is about it; answers need not repeat it
+# "What should I do?": the know-your-rights cards answer with their action lists.
+_ASKS_ACTION = re.compile(r"\bwhat (should|do|can|must|could) (i|we|my \w+|they|he|she) do\b|\bwhat to do\b|"
+                          r"\bwhat are my (rights|options)\b|\bhow (do|can|should) (i|we) (protect|prepare)\b", re.I)
+
 
 def _has_new_number(question: str) -> Callable[[str], bool]:
     asked = set(claim_numbers(question))
     return lambda text: any(n not in asked for n in claim_numbers(text))
-
-
-# "What should I do?": the know-your-rights cards answer with their action lists.
-_ASKS_ACTION = re.compile(r"\bwhat (should|do|can|must|could) (i|we|my \w+|they|he|she) do\b|\bwhat to do\b|"
-                          r"\bwhat are my (rights|options)\b|\bhow (do|can|should) (i|we) (protect|prepare)\b", re.I)
 
 
 def asks_for_actions(question: str) -> bool:
