@@ -14,8 +14,8 @@ from tests.conftest import ROOT, run_cli
 
 NETGUARD = ROOT / "tests" / "fixtures" / "netguard"
 TINY_SET = ROOT / "tests" / "fixtures" / "attribution_tiny.jsonl"
-# The trained verifier did not beat the gates on held-out data (evals/reports/attribution.md), so no
-# weights are shipped; these tests run wherever `python evals/train_verifier.py` has produced them.
+# The verifier's weights ship in the package; a checkout without them (before
+# `python evals/train_verifier.py` has run) skips these tests.
 needs_model = pytest.mark.skipif(not (ROOT / "assistant" / "models" / "verifier" / "model.onnx").is_file(),
                                  reason="no trained verifier in assistant/models/verifier")
 
@@ -45,6 +45,37 @@ def test_gate_rejects_altered_facts(kind: str) -> None:
     assert not fact_gate(ALTERED[kind], EVIDENCE).passed
     support = SupportScorer(use_verifier=False).score(ALTERED[kind], EVIDENCE)
     assert support.verdict == "unsupported"
+
+
+@pytest.mark.parametrize(("evidence", "dropped", "kept"), [
+    # A packaged 1.5B model dropped the verb that reverses the object (corpus/ice-out-report-findings.md).
+    ("The ICE Out report recommends expanding the PROTECT Act, restricting fingerprint transmission to federal "
+     "authorities, and regulating or abolishing gang databases.",
+     "The ICE Out report recommends expanding the PROTECT Act and gang databases.",
+     "The ICE Out report recommends expanding the PROTECT Act and abolishing or regulating gang databases."),
+    # ...and the mayor who said it (corpus/incident-everett.md).
+    ("Everett's mayor said the Everett police did not call ICE about the 13-year-old.",
+     "The Everett police did not call ICE about the 13-year-old.",
+     "Everett's mayor said the police did not call ICE about the 13-year-old."),
+])
+def test_gate_catches_a_restatement_that_drops_what_gives_it_its_meaning(evidence, dropped, kept) -> None:
+    assert not fact_gate(dropped, evidence).passed and fact_gate(dropped, evidence).dropped
+    assert fact_gate(kept, evidence).passed, fact_gate(kept, evidence)
+
+
+@pytest.mark.parametrize(("claim", "evidence"), [
+    # A document speaking for itself is the source, not a party whose word is reported.
+    ("Court staff may not hold someone who is not in state custody just for ICE.",
+     "The Trial Court policy says court staff must neither help nor block ICE arrests, and may not hold "
+     "someone who is not in state custody just for ICE."),
+    # A negated reversing verb leaves its object in place; a noun is not a verb.
+    ("The executive order leaves the Department of Correction's 287(g) agreement with ICE in place.",
+     "The executive order does not end the 287(g) agreement between the Department of Correction and ICE."),
+    ("Everett police arrested a 13-year-old boy near the Parlin School.",
+     "Everett police arrested a 13-year-old boy at a bus stop near the Parlin School."),
+])
+def test_gate_keeps_restatements_that_drop_nothing_of_meaning(claim, evidence) -> None:
+    assert not fact_gate(claim, evidence).dropped
 
 
 def test_gate_names_what_is_missing() -> None:

@@ -28,8 +28,6 @@ if TYPE_CHECKING:
 _NUMBER = re.compile(r"(?<![\w.])(?:\$\s?)?\d(?:[\d,]*\d)?(?:\.\d+)?(?:\s?(?:%|percent|million|billion))?")
 _NAME = re.compile(r"\b[A-Z][a-zA-Z'’\-]+(?:\s+(?:[A-Z][a-zA-Z'’\-]+|of|de|v\.|and|for|the)(?=\s+[A-Z]|$|\W))*")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|\n)[\"'“‘(\[*]*$")
-_NEGATION = re.compile(r"\b(?:not|no|never|none|cannot|can't|don't|doesn't|didn't|won't|"
-                       r"without|nor|neither)\b", re.IGNORECASE)
 # Sentence-initial words and everyday capitalised words that are not names to check.
 _COMMON = {"the", "a", "an", "in", "on", "at", "for", "and", "but", "or", "if", "when", "under",
            "per", "as", "by", "this", "that", "these", "those", "it", "its", "they", "their",
@@ -50,11 +48,43 @@ _OPENERS = {"furthermore", "additionally", "moreover", "overall", "generally", "
 _AUXILIARIES = {"be", "been", "being", "have", "has", "had", "to", "a", "an", "the", "yet", "always", "only"}
 
 
-# Negation proper; "without" and "unless" limit a claim rather than deny it.
-_NOT = re.compile(r"\b(?:not|no|never|none|nor|neither|cannot)\b|n't\b", re.IGNORECASE)
-# A negated predicate ("Lunn did not create", "police cannot hold"): its subject comes before it.
-_VERBAL_NEGATION = re.compile(r"\b(?:did|does|do|was|were|is|are|has|have|had|could|would|should|will|may|must|can)"
-                              r"\s+not\b|\bcannot\b|\b\w+n't\b|\bnever\b", re.IGNORECASE)
+# Negation words by role. Denials say something is not so; "without" limits a claim rather than
+# denies it, so it counts when a claim must keep the evidence's negation but is not a "not" itself.
+# A denial bound to a verb ("Lunn did not create", "police cannot hold") has a subject before it.
+_DENIALS = r"not|no|never|none|nor|neither|cannot|\w+n['’]t"
+_LIMITS = r"without"
+_AUXILIARY_VERBS = r"did|does|do|was|were|is|are|has|have|had|could|would|should|will|may|must|can"
+_NEGATION = re.compile(rf"\b(?:{_DENIALS}|{_LIMITS})\b", re.IGNORECASE)
+_NOT = re.compile(rf"\b(?:{_DENIALS})\b", re.IGNORECASE)
+_VERBAL_NEGATION = re.compile(rf"\b(?:(?:{_AUXILIARY_VERBS})\s+not|cannot|\w+n['’]t|never)\b", re.IGNORECASE)
+
+# Reported speech. "Everett's mayor said the police did not call ICE" supports that the mayor
+# said so, not that the police did not: a claim restating what a person or agency said must keep
+# who said it. A document speaking for itself ("the policy says") is the cited source, and
+# "according to <outlet>" names where a fact was reported, which the citation already links.
+_SPEECH = re.compile(r"\b(?:said|says|say|told|tells|stated|states|claimed|claims|alleged|alleges|argued|argues|"
+                     r"insisted|insists|maintained|maintains|denied|denies|contended|contends|asserted|asserts)\b",
+                     re.IGNORECASE)
+_KEEPS_ATTRIBUTION = re.compile(rf"{_SPEECH.pattern}|\baccording to\b|\bin (?:the|an?) (?:statement|interview)\b",
+                                re.IGNORECASE)
+_DOCUMENT_SPEAKERS = {"policy", "law", "statute", "act", "bill", "report", "order", "rule", "rules", "guidance",
+                      "memo", "agreement", "decision", "ruling", "opinion", "court", "card", "summary", "data",
+                      "records", "article", "story", "website", "page", "form", "contract", "text", "section",
+                      "document", "letter", "version", "versions", "amendment", "regulation", "manual"}
+_NOT_SPEAKER = {"also", "later", "first", "then", "still", "repeatedly", "has", "have", "had", "and", "but", "who",
+                "that", "which", "it", "they", "he", "she", "s"}
+# Verbs that reverse or limit their object. "recommends regulating or abolishing gang databases"
+# -> "recommends gang databases" keeps every other word and says the opposite.
+_REVERSING_STEMS = ("abolish", "ban", "barr", "bars", "prohibit", "limit", "restrict", "regulat", "stopp", "stops",
+                    "prevent", "eliminat", "repeal", "reduc", "curb", "oppos", "reject", "block", "halt", "cancel",
+                    "withdr", "remov", "suspend", "dismantl", "rescind", "terminat", "forbid", "forbad", "outlaw",
+                    "exclud", "narrow", "ended", "ending", "ends", "end")
+_DETERMINERS = {"a", "an", "the", "this", "that", "its", "their", "his", "her", "no", "each", "every", "bus"}
+_OBJECT_WORDS = 2  # the reversed object's first content words
+# Words too common to show what a claim is about.
+_STOPWORDS = {"the", "a", "an", "of", "to", "and", "or", "in", "on", "for", "from", "with", "by", "at", "as",
+              "its", "their", "his", "her", "all", "any", "is", "are", "was", "were", "be", "been", "that", "this",
+              "it", "they", "he", "she", "local", "state", "s"}
 _SUBJECT_WORDS = 2  # the claim's first content words: what it is about
 _NOT_SUBJECT = {"and", "but", "or", "that", "which", "who", "it", "they", "he", "she", "also", "still", "v", "v.",
                 "a", "an", "the", "of", "so", "yet", "then"}
@@ -65,6 +95,9 @@ class GateResult:
     passed: bool
     missing: list[str] = field(default_factory=list)  # facts in the claim absent from evidence
     negation_mismatch: bool = False
+    # Evidence words the claim leaves out that change its meaning: who said it ("mayor said"),
+    # or a verb that reverses the claim's object ("abolishing").
+    dropped: list[str] = field(default_factory=list)
 
 
 def _number_key(token: str) -> str:
@@ -113,46 +146,104 @@ def _name_found(name: str, evidence: str, evidence_norm: str) -> bool:
 
 
 def fact_gate(claim: str, evidence: str) -> GateResult:
-    """Numbers, names and negation in `claim` must be matched in `evidence`."""
+    """Numbers and names in `claim` must be found in `evidence`, and a claim that restates one
+    evidence sentence must not drop what gives that sentence its meaning: a negation, who said
+    it, or a verb reversing its object."""
     evidence_numbers = {_number_key(n) for n in claim_numbers(evidence)}
     evidence_norm = normalize(evidence)
     missing = [n for n in claim_numbers(claim) if _number_key(n) not in evidence_numbers]
     missing += [name for name in claim_names(claim) if not _name_found(name, evidence, evidence_norm)]
-    negation_mismatch = _negation_mismatch(claim, evidence)
-    return GateResult(passed=not missing and not negation_mismatch, missing=missing,
-                      negation_mismatch=negation_mismatch)
+    restated = _restated_sentence(claim, evidence)
+    negation_mismatch = _negation_mismatch(claim, evidence, restated)
+    dropped = [] if restated is None else [*_dropped_speaker(claim, restated), *_dropped_reversal(claim, restated)]
+    return GateResult(passed=not missing and not negation_mismatch and not dropped, missing=missing,
+                      negation_mismatch=negation_mismatch, dropped=dropped)
 
 
-def _negation_mismatch(claim: str, evidence: str) -> bool:
-    """A negated claim needs a negation in the evidence. And a claim that follows one evidence
-    sentence closely must keep that sentence's "not X" when it states X: dropping the negation
-    of a word the claim still uses ("did not call ICE" -> "called ICE") flips the meaning,
-    while leaving out the negated part ("a knife and no gun" -> "a knife") does not."""
+def _tokens(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9$%§]+(?:'[a-z]+)?", normalize(text))
+
+
+def _restated_sentence(claim: str, evidence: str) -> str | None:
+    """The evidence sentence the claim restates: the one sharing most of its words (60% or more)."""
+    claim_words = set(_tokens(claim))
+    sentences = split_sentences(evidence) or [evidence]
+    shared = {sentence: len(claim_words & set(_tokens(sentence))) for sentence in sentences}
+    closest = max(shared, key=shared.__getitem__)
+    return closest if shared[closest] >= 0.6 * len(claim_words) else None
+
+
+def _negation_mismatch(claim: str, evidence: str, restated: str | None) -> bool:
+    """A negated claim needs a negation in the evidence. And a claim restating an evidence
+    sentence must keep that sentence's "not X" when it states X: dropping the negation of a
+    word the claim still uses ("did not call ICE" -> "called ICE") flips the meaning, while
+    leaving out the negated part ("a knife and no gun" -> "a knife") does not."""
     if _NEGATION.search(claim) and not _NEGATION.search(evidence):
         return True
-    if _NOT.search(claim):
+    if _NOT.search(claim) or restated is None:
         return False  # the claim says "not" itself; whether it is the same "not" is the verifier's call
-    claim_words = normalize(claim).split()
+    claim_words = _tokens(claim)
     claim_text = " ".join(claim_words)
-    closest = max(split_sentences(evidence) or [evidence],
-                  key=lambda sentence: len(set(claim_words) & set(normalize(sentence).split())))
-    if len(set(claim_words) & set(normalize(closest).split())) < 0.6 * len(set(claim_words)):
-        return False
-    for match in _NEGATION.finditer(closest):
-        if " ".join(normalize(closest[match.start():]).split()[:2]) in claim_text:
+    for match in _NEGATION.finditer(restated):
+        if " ".join(_tokens(restated[match.start():])[:2]) in claim_text:
             continue  # the claim keeps this negation ("without a judicial warrant")
-        following = [w for w in normalize(closest[match.end():]).split()[:3] if w not in _AUXILIARIES]
+        following = [w for w in _tokens(restated[match.end():])[:3] if w not in _AUXILIARIES]
         if following and any(w.startswith(following[0][:4]) for w in claim_words):
             return True
     # "...a rule that Lunn v. Commonwealth did not create, barring X" -> "Lunn barred X": the
     # claim's subject is what the evidence says something is not (or did not do), yet the claim
     # keeps the rest of the sentence and drops the "not".
     subject = [w for w in claim_words if w not in _NOT_SUBJECT and w not in _COMMON][:_SUBJECT_WORDS]
-    for match in _VERBAL_NEGATION.finditer(closest):
-        before = [w for w in normalize(closest[:match.start()]).split() if w not in _NOT_SUBJECT][-3:]
+    for match in _VERBAL_NEGATION.finditer(restated):
+        before = [w for w in _tokens(restated[:match.start()]) if w not in _NOT_SUBJECT][-3:]
         if any(w in before for w in subject):
             return True
     return False
+
+
+def _dropped_speaker(claim: str, restated: str) -> list[str]:
+    """["mayor said"] when the claim states what a person or agency said in `restated` without
+    saying who said it; [] otherwise."""
+    if _KEEPS_ATTRIBUTION.search(claim):
+        return []
+    claim_words = set(_tokens(claim)) - _STOPWORDS
+    for match in _SPEECH.finditer(restated):
+        before = _tokens(restated[:match.start()])
+        if before and (before[-1] in _AUXILIARIES or _VERBAL_NEGATION.fullmatch(before[-1])
+                       or re.fullmatch(_AUXILIARY_VERBS, before[-1]) or before[-1] == "not"):
+            continue  # "people are not told", "one could say": nobody in particular says it
+        named = [w for w in before if w not in _NOT_SPEAKER and not w.endswith("ly")]
+        speaker = named[-1] if named else ""
+        if not speaker or speaker in _DOCUMENT_SPEAKERS or speaker in claim_words:
+            continue
+        reported = set(_tokens(restated[match.end():])) - _STOPWORDS
+        if len(claim_words & reported) >= max(2, len(claim_words) / 2):
+            return [f"{speaker} {match.group(0).lower()}"]
+    return []
+
+
+def _reverses(word: str) -> bool:
+    return any(word.startswith(stem) and len(word) - len(stem) <= 4 for stem in _REVERSING_STEMS) \
+        and not word.startswith(("endors", "endang", "bare", "banne", "limitless"))
+
+
+def _dropped_reversal(claim: str, restated: str) -> list[str]:
+    """["abolishing"] when `restated` reverses or limits something ("regulating or abolishing gang
+    databases") that the claim names without any reversing verb or negation; [] otherwise."""
+    claim_words = _tokens(claim)
+    if _NOT.search(claim) or any(_reverses(w) for w in claim_words):
+        return []
+    evidence_words = _tokens(restated)
+    for i, word in enumerate(evidence_words):
+        if not _reverses(word) or (i and evidence_words[i - 1] in _DETERMINERS):
+            continue  # "a bus stop", "the end" are nouns
+        if _NOT.search(" ".join(evidence_words[max(0, i - 2):i])):
+            continue  # "does not end the agreement" leaves it in place
+        following = [w for w in evidence_words[i + 1:i + 6] if w not in _STOPWORDS and not _reverses(w)]
+        target = following[:_OBJECT_WORDS]
+        if target and all(any(c.startswith(t[:5]) for c in claim_words) for t in target):
+            return [word]
+    return []
 
 
 @dataclass
