@@ -101,10 +101,13 @@ class Assistant:
         query = generator.rewrite_follow_up(question, history) or rewrite_follow_up(question, history)
         rewritten = time.perf_counter()
         retrieval = self.retriever.retrieve(snapshot, query, filters)
+        passage_texts = [p.chunk.text for p in retrieval.passages]
         for event in generator.stream(
                 question, query, retrieval.passages,
                 extractive=lambda: self._extractive(question, query, snapshot, retrieval, started),
-                guide=self._guide):
+                guide=self._guide,
+                unanswered=lambda texts: unanswered_reason(question, texts, passage_texts, snapshot.lexical),
+                abstain=lambda reason: self._abstention(question, query, reason, retrieval.passages)):
             if event.answer is not None:
                 event.answer.timings_ms = {**{k: round(v, 1) for k, v in retrieval.timings_ms.items()},
                                            **event.answer.timings_ms,
@@ -123,32 +126,26 @@ class Assistant:
 
     def _compose(self, question: str, query: str, selection: Selection,
                  passages: list[Passage], snapshot: Snapshot) -> Answer:
-        urgent = is_urgent(question)
-        notices = [self.messages["legal_notice"]]
-        if urgent:
-            notices.insert(0, self.messages["urgent"])
         sentences, citations = self._verified(selection)
-        reason = None if not sentences or selection.evidence < self.settings.abstain_below \
-            else unanswered_reason(question, [s.text for s in sentences],
+        if not sentences or selection.evidence < self.settings.abstain_below:
+            return self._abstention(question, query, "abstain", passages)
+        reason = unanswered_reason(question, [s.text for s in sentences],
                                    [p.chunk.text for p in passages], snapshot.lexical)
-        abstained = not sentences or selection.evidence < self.settings.abstain_below or reason is not None
-        if abstained:
-            topics = list(dict.fromkeys(p.chunk.meta.get("title", "") for p in passages))[:3]
-            text = self.messages[reason or "abstain"]
-            if topics:
-                text += " " + self.messages["abstain_suggest"].format(topics="; ".join(topics))
-            sentences, citations = [], []
-        else:
-            if selection.evidence < self.settings.weak_below:
-                notices.insert(0, self.messages["weak_evidence"])
-            joined = [f"{s.text} [{s.citations[0]}]" for s in sentences]
-            text = "\n".join(f"- {line}" for line in joined) if selection.as_list \
-                else " ".join(joined)
-        return Answer(
-            question=question, answer=text, abstained=abstained, sentences=sentences,
-            citations=citations, notices=notices, urgent=urgent, search_query=query,
-            referrals=select_referrals(self.settings.referrals_path, question, urgent=urgent,
-                                       abstained=abstained))
+        if reason is not None:
+            return self._abstention(question, query, reason, passages)
+        notices = [self.messages["weak_evidence"]] if selection.evidence < self.settings.weak_below else []
+        joined = [f"{s.text} [{s.citations[0]}]" for s in sentences]
+        text = "\n".join(f"- {line}" for line in joined) if selection.as_list else " ".join(joined)
+        return self._guide(Answer(question=question, answer=text, abstained=False, sentences=sentences,
+                                  citations=citations, notices=notices, search_query=query))
+
+    def _abstention(self, question: str, query: str, reason: str, passages: list[Passage]) -> Answer:
+        """Saying why there is no answer (`reason` names a message) and where to look instead."""
+        topics = list(dict.fromkeys(p.chunk.meta.get("title", "") for p in passages))[:3]
+        text = self.messages[reason]
+        if topics:
+            text += " " + self.messages["abstain_suggest"].format(topics="; ".join(topics))
+        return self._guide(Answer(question=question, answer=text, abstained=True, search_query=query))
 
     def _verified(self, selection: Selection) -> tuple[list[Sentence], list[Citation]]:
         """Keep only sentences whose quote verifies against the stored passage text."""

@@ -189,6 +189,23 @@ def test_streaming_yields_verified_deltas_then_done_and_stops_when_cancelled(ass
     assert model.pulled < 100
 
 
+def test_verified_sentences_that_do_not_answer_the_question_are_held_back_and_abstained(assistant):
+    # Applying for a green card is a case for a lawyer; a verified quote about something else
+    # is not an answer to it, from the model any more than from the extractive answerer.
+    question = "Can my US citizen daughter sponsor me for a green card?"
+    passages = passages_for(assistant, question)
+    script = f"{cite(quote(passages[0]), 1)} {cite(quote(passages[1]), 2)}"
+    found, answer = events(generative(assistant, scripted(script)), question)
+
+    assert answer.abstained and not answer.sentences and not answer.citations
+    assert answer.answer.startswith(assistant.messages["abstain_immigration_case"])
+    # Nothing the model wrote was streamed: the only text shown is the abstention.
+    assert [e.text for e in found if e.kind == "delta"] == [answer.answer]
+    assert {r["reason"] for r in answer.removed} == {"abstain_immigration_case"}
+    assert {r["text"] for r in answer.removed} == {plain(quote(passages[0])), plain(quote(passages[1]))}
+    assert answer.referrals and answer.notices[-1] == assistant.messages["legal_notice"]
+
+
 def test_the_llm_rewrites_follow_ups_and_a_failing_one_falls_back(assistant):
     history = ["How many ICE arrests happened at Massachusetts courthouses in 2025?"]
     rewritten = "How many ICE arrests happened at Massachusetts courthouses in 2024?"

@@ -139,6 +139,36 @@ class SentenceStream:
         return fresh
 
 
+class HoldBack:
+    """Holds streamed text back until the verified sentences so far answer the question.
+
+    Every answerability check can only become satisfied as sentences are added (one sentence
+    with the asked-for detail is enough), so text released once is never taken back."""
+
+    def __init__(self, unanswered: Callable[[list[str]], str | None]) -> None:
+        self.unanswered = unanswered
+        self.verified: list[str] = []
+        self.reason = unanswered([])
+        self.held: list[StreamEvent] = []
+
+    def release(self, events: Iterator[StreamEvent]) -> Iterator[StreamEvent]:
+        for event in events:
+            if event.kind == "sentence" and event.sentence is not None and event.sentence.verdict == "supported":
+                self.verified.append(event.sentence.text)
+                if self.reason is not None:
+                    self.reason = self.unanswered(self.verified)
+            if event.kind != "delta":
+                yield event
+                continue
+            self.held.append(event)
+            if self.reason is None:
+                yield from self.flush()
+
+    def flush(self) -> Iterator[StreamEvent]:
+        held, self.held = self.held, []
+        yield from held
+
+
 class LLMAnswerer:
     def __init__(self, model: BaseChatModel, prompts_dir: Path, scorer: SupportScorer,
                  messages: dict[str, Any], *, max_passages: int = 4, max_sentences: int = 4,
@@ -193,11 +223,15 @@ class LLMAnswerer:
         return [SystemMessage(system), *example, HumanMessage(user)]
 
     def stream(self, question: str, query: str, passages: list[Passage], *,
-               extractive: Callable[[], Answer],
-               guide: Callable[[Answer], Answer]) -> Iterator[StreamEvent]:
+               extractive: Callable[[], Answer], guide: Callable[[Answer], Answer],
+               unanswered: Callable[[list[str]], str | None] = lambda _: None,
+               abstain: Callable[[str], Answer] | None = None) -> Iterator[StreamEvent]:
         """Deltas of verified text as the model writes, a `sentence` event with each verdict,
         then `done` with the final Answer. `extractive` builds the fallback answer; `guide` adds
-        what every answer carries (urgent and legal notices, referrals) to a generated one."""
+        what every answer carries (urgent and legal notices, referrals) to a generated one.
+        `unanswered` says why the verified sentences do not answer the question (a reason key,
+        or None), and `abstain` builds the answer giving that reason; the extractive answer
+        applies the same checks to its own sentences."""
         passages = passages[:self.max_passages]
         if not passages:
             yield StreamEvent("done", answer=extractive())
@@ -207,6 +241,7 @@ class LLMAnswerer:
         splitter = SentenceStream()
         checked: list[Checked] = []
         citations: dict[tuple[str, int], Citation] = {}
+        hold = HoldBack(unanswered)
         first_token: float | None = None
         refused = False
         problem: str | None = None
@@ -217,14 +252,14 @@ class LLMAnswerer:
                     chunk = next(tokens)
                 except StopIteration:
                     for raw in splitter.finish():
-                        yield from self._emit(raw, passages, evidence, checked, citations)
+                        yield from hold.release(self._emit(raw, passages, evidence, checked, citations))
                     break
                 except Exception as exc:  # every backend failure becomes a notice, never a trace
                     problem = self._problem(exc)
                     break
                 first_token = first_token or time.perf_counter()
                 for raw in splitter.feed(chunk.text):
-                    yield from self._emit(raw, passages, evidence, checked, citations)
+                    yield from hold.release(self._emit(raw, passages, evidence, checked, citations))
                 refused = REFUSAL_SENTINEL in splitter.text
         finally:
             tokens.close()  # stops generation when we stop early or the consumer went away
@@ -240,7 +275,15 @@ class LLMAnswerer:
             answer = extractive()
             answer.notices.insert(0, problem)
             answer.removed = removed
+        elif hold.reason is not None and abstain is not None:
+            # Verified, but not an answer to what was asked (a statewide count for a named town,
+            # an immigration application): abstain as the extractive answer would. Nothing of
+            # it was shown, since the held text is only released once the checks pass.
+            answer = abstain(hold.reason)
+            answer.removed = [*removed, *({**c.record(), "reason": hold.reason} for c in verified)]
+            yield StreamEvent("delta", answer.answer)
         else:
+            yield from hold.flush()
             answer = guide(self._compose(question, query, checked, citations, removed))
         answer.timings_ms.update({k: round(v, 1) for k, v in timings.items()})
         yield StreamEvent("done", answer=answer)
