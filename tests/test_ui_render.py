@@ -177,8 +177,10 @@ def test_a_check_report_renders_each_verdict_inert():
                    "irrelevant_citations": []},
                   {"text": "Second", "citations": [2], "verdict": "unsupported", "score": 0.1, "passage": None,
                    "quote": "", "missing": ["2019", EVIL], "negation_mismatch": True, "unknown_citations": [2],
+                   "dropped": ["mayor said", EVIL],
                    "irrelevant_citations": []}]}
     html = render_check(report, TEXTS)
     assert markup_problems(html) == []
     assert "badge-supported" in html and "badge-unsupported" in html
     assert "50%" in html and "100%" in html and "2019" in html and "[2]" in html
+    assert "mayor said" in html

@@ -67,6 +67,7 @@ class SentenceCheck:
     quote: str = ""  # its sentence that best matches the claim
     missing: list[str] = field(default_factory=list)  # numbers, dates, names it lacks
     negation_mismatch: bool = False
+    dropped: list[str] = field(default_factory=list)  # what it leaves out that changes the meaning
     unknown_citations: list[int] = field(default_factory=list)  # markers with no passage
     irrelevant_citations: list[int] = field(default_factory=list)  # ALCE-irrelevant ones
 
@@ -274,7 +275,7 @@ def _sentence_check(sentence: CitedSentence, verdict: str, support: Support, bes
     return SentenceCheck(
         text=sentence.text, citations=sentence.citations, verdict=verdict,
         score=round(float(support.score), 3), passage=best, quote=best_quote(sentence.text, best.text),
-        missing=gate.missing, negation_mismatch=gate.negation_mismatch,
+        missing=gate.missing, negation_mismatch=gate.negation_mismatch, dropped=gate.dropped,
         unknown_citations=unknown or [], irrelevant_citations=irrelevant or [])
 
 
@@ -332,6 +333,8 @@ def format_report(report: CheckReport) -> str:
             lines.append(f"   not in the passage: {', '.join(check.missing)}")
         if check.negation_mismatch:
             lines.append("   the sentence is negated but the passage is not")
+        if check.dropped:
+            lines.append(f"   leaves out what changes the meaning: {', '.join(check.dropped)}")
         if check.unknown_citations:
             lines.append(f"   cites passages that were not given: {check.unknown_citations}")
         if check.irrelevant_citations:

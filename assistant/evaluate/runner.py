@@ -71,6 +71,9 @@ class QuestionResult:
     unsupported_sentences: list[str]
     # Generated sentences the verifier kept from the user (LLM answers), with the reason for each.
     withheld: list[dict[str, Any]] = field(default_factory=list)
+    # What the user was shown, sentence by sentence with the quotes cited, for auditing by hand.
+    shown: list[dict[str, Any]] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -141,7 +144,10 @@ def evaluate_question(assistant: Assistant, judge: metrics.SupportJudge,
         if question.answerable else [],
         citation_recall=citation.recall if citation else None,
         citation_precision=citation.precision if citation else None,
-        unsupported_sentences=unsupported, withheld=answer.removed)
+        unsupported_sentences=unsupported, withheld=answer.removed,
+        shown=[{"text": s.text, "verdict": s.verdict,
+                "quotes": [answer.citations[n - 1].quote for n in s.citations]} for s in answer.sentences],
+        notices=answer.notices)
 
 
 def summarize(results: list[QuestionResult]) -> dict[str, Any]:

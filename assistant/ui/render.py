@@ -269,6 +269,8 @@ def _check_item(item: dict[str, Any], texts: Texts) -> str:
         details.append(f'<p class="missing">{esc(texts["check_missing"])} {esc(", ".join(item["missing"]))}</p>')
     if item.get("negation_mismatch"):
         details.append(f'<p class="missing">{esc(texts["check_negation"])}</p>')
+    if item.get("dropped"):
+        details.append(f'<p class="missing">{esc(texts["check_dropped"])} {esc(", ".join(item["dropped"]))}</p>')
     for key, label in (("unknown_citations", "check_unknown"), ("irrelevant_citations", "check_irrelevant")):
         if item.get(key):
             details.append(f'<p>{esc(texts[label])} {esc(", ".join(f"[{int(n)}]" for n in item[key]))}</p>')
