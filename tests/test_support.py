@@ -57,6 +57,10 @@ def test_gate_rejects_altered_facts(kind: str) -> None:
     ("Everett's mayor said the Everett police did not call ICE about the 13-year-old.",
      "The Everett police did not call ICE about the 13-year-old.",
      "Everett's mayor said the police did not call ICE about the 13-year-old."),
+    # ...and a bill's "would" turns into law (corpus/healey-executive-order-and-bill.md).
+    ("HD 5610 would bar civil ICE arrests in Massachusetts courthouses without a judicial warrant.",
+     "HD 5610 bars civil ICE arrests in Massachusetts courthouses without a judicial warrant.",
+     "If passed, HD 5610 would bar civil ICE arrests in Massachusetts courthouses without a judicial warrant."),
 ])
 def test_gate_catches_a_restatement_that_drops_what_gives_it_its_meaning(evidence, dropped, kept) -> None:
     assert not fact_gate(dropped, evidence).passed and fact_gate(dropped, evidence).dropped
@@ -73,6 +77,9 @@ def test_gate_catches_a_restatement_that_drops_what_gives_it_its_meaning(evidenc
      "The executive order does not end the 287(g) agreement between the Department of Correction and ICE."),
     ("Everett police arrested a 13-year-old boy near the Parlin School.",
      "Everett police arrested a 13-year-old boy at a bus stop near the Parlin School."),
+    # "would have" tells what did not happen; the claim says what did.
+    ("The House rejected an amendment to override the Lunn ruling.",
+     "The House rejected an amendment that would have overridden the Lunn ruling."),
 ])
 def test_gate_keeps_restatements_that_drop_nothing_of_meaning(claim, evidence) -> None:
     assert not fact_gate(claim, evidence).dropped

@@ -79,6 +79,10 @@ _REVERSING_STEMS = ("abolish", "ban", "barr", "bars", "prohibit", "limit", "rest
                     "prevent", "eliminat", "repeal", "reduc", "curb", "oppos", "reject", "block", "halt", "cancel",
                     "withdr", "remov", "suspend", "dismantl", "rescind", "terminat", "forbid", "forbad", "outlaw",
                     "exclud", "narrow", "ended", "ending", "ends", "end")
+# A bill "would bar" arrests; stating that it "bars" them turns a proposal into law.
+_HYPOTHETICAL = {"would", "could", "might"}
+_MODALITY_KEPT = _HYPOTHETICAL | {"can", "will", "may", "should", "must", "if", "propose", "proposes", "proposed"}
+_MODAL_FILLERS = {"not", "also", "still", "only", "then", "likely", "generally", "first"}
 _DETERMINERS = {"a", "an", "the", "this", "that", "its", "their", "his", "her", "no", "each", "every", "bus"}
 _OBJECT_WORDS = 2  # the reversed object's first content words
 # Words too common to show what a claim is about.
@@ -96,7 +100,7 @@ class GateResult:
     missing: list[str] = field(default_factory=list)  # facts in the claim absent from evidence
     negation_mismatch: bool = False
     # Evidence words the claim leaves out that change its meaning: who said it ("mayor said"),
-    # or a verb that reverses the claim's object ("abolishing").
+    # a verb that reverses the claim's object ("abolishing"), or a "would" ("would bar").
     dropped: list[str] = field(default_factory=list)
 
 
@@ -148,14 +152,15 @@ def _name_found(name: str, evidence: str, evidence_norm: str) -> bool:
 def fact_gate(claim: str, evidence: str) -> GateResult:
     """Numbers and names in `claim` must be found in `evidence`, and a claim that restates one
     evidence sentence must not drop what gives that sentence its meaning: a negation, who said
-    it, or a verb reversing its object."""
+    it, a verb reversing its object, or a "would"."""
     evidence_numbers = {_number_key(n) for n in claim_numbers(evidence)}
     evidence_norm = normalize(evidence)
     missing = [n for n in claim_numbers(claim) if _number_key(n) not in evidence_numbers]
     missing += [name for name in claim_names(claim) if not _name_found(name, evidence, evidence_norm)]
     restated = _restated_sentence(claim, evidence)
     negation_mismatch = _negation_mismatch(claim, evidence, restated)
-    dropped = [] if restated is None else [*_dropped_speaker(claim, restated), *_dropped_reversal(claim, restated)]
+    dropped = [] if restated is None else [*_dropped_speaker(claim, restated), *_dropped_reversal(claim, restated),
+                                           *_dropped_hypothetical(claim, restated)]
     return GateResult(passed=not missing and not negation_mismatch and not dropped, missing=missing,
                       negation_mismatch=negation_mismatch, dropped=dropped)
 
@@ -219,6 +224,21 @@ def _dropped_speaker(claim: str, restated: str) -> list[str]:
         reported = set(_tokens(restated[match.end():])) - _STOPWORDS
         if len(claim_words & reported) >= max(2, len(claim_words) / 2):
             return [f"{speaker} {match.group(0).lower()}"]
+    return []
+
+
+def _dropped_hypothetical(claim: str, restated: str) -> list[str]:
+    """["would bar"] when `restated` says something would happen and the claim says it does; []
+    otherwise. "would have" is left alone: it mostly describes what did not happen."""
+    claim_words = _tokens(claim)
+    if _MODALITY_KEPT & set(claim_words):
+        return []
+    evidence_words = _tokens(restated)
+    for i, word in enumerate(evidence_words):
+        verb = next((w for w in evidence_words[i + 1:i + 4] if w not in _MODAL_FILLERS), "")
+        if word in _HYPOTHETICAL and verb.isalpha() and verb not in {"have", "be", "to"} | _DETERMINERS \
+                and any(c.startswith(verb[:4]) for c in claim_words):
+            return [f"{word} {verb}"]
     return []
 
 
