@@ -71,6 +71,7 @@ _DOCUMENT_SPEAKERS = {"policy", "law", "statute", "act", "bill", "report", "orde
                       "memo", "agreement", "decision", "ruling", "opinion", "court", "card", "summary", "data",
                       "records", "article", "story", "website", "page", "form", "contract", "text", "section",
                       "document", "letter", "version", "versions", "amendment", "regulation", "manual"}
+_NO_SPEAKER_BEFORE = {*_AUXILIARY_VERBS.split("|"), "be", "been", "being", "not", "never", "would", "might"}
 _NOT_SPEAKER = {"also", "later", "first", "then", "still", "repeatedly", "has", "have", "had", "and", "but", "who",
                 "that", "which", "it", "they", "he", "she", "s"}
 # Verbs that reverse or limit their object. "recommends regulating or abolishing gang databases"
@@ -83,7 +84,8 @@ _REVERSING_STEMS = ("abolish", "ban", "barr", "bars", "prohibit", "limit", "rest
 _HYPOTHETICAL = {"would", "could", "might"}
 _MODALITY_KEPT = _HYPOTHETICAL | {"can", "will", "may", "should", "must", "if", "propose", "proposes", "proposed"}
 _MODAL_FILLERS = {"not", "also", "still", "only", "then", "likely", "generally", "first"}
-_DETERMINERS = {"a", "an", "the", "this", "that", "its", "their", "his", "her", "no", "each", "every", "bus"}
+# Words that make the next one a noun: "a bus stop", "the end".
+_BEFORE_NOUN = {"a", "an", "the", "this", "that", "its", "their", "his", "her", "no", "each", "every", "bus"}
 _OBJECT_WORDS = 2  # the reversed object's first content words
 # Words too common to show what a claim is about.
 _STOPWORDS = {"the", "a", "an", "of", "to", "and", "or", "in", "on", "for", "from", "with", "by", "at", "as",
@@ -214,8 +216,7 @@ def _dropped_speaker(claim: str, restated: str) -> list[str]:
     claim_words = set(_tokens(claim)) - _STOPWORDS
     for match in _SPEECH.finditer(restated):
         before = _tokens(restated[:match.start()])
-        if before and (before[-1] in _AUXILIARIES or _VERBAL_NEGATION.fullmatch(before[-1])
-                       or re.fullmatch(_AUXILIARY_VERBS, before[-1]) or before[-1] == "not"):
+        if before and (before[-1] in _NO_SPEAKER_BEFORE or before[-1].endswith("n't")):
             continue  # "people are not told", "one could say": nobody in particular says it
         named = [w for w in before if w not in _NOT_SPEAKER and not w.endswith("ly")]
         speaker = named[-1] if named else ""
@@ -236,7 +237,7 @@ def _dropped_hypothetical(claim: str, restated: str) -> list[str]:
     evidence_words = _tokens(restated)
     for i, word in enumerate(evidence_words):
         verb = next((w for w in evidence_words[i + 1:i + 4] if w not in _MODAL_FILLERS), "")
-        if word in _HYPOTHETICAL and verb.isalpha() and verb not in {"have", "be", "to"} | _DETERMINERS \
+        if word in _HYPOTHETICAL and verb.isalpha() and verb not in {"have", "be", "to"} | _BEFORE_NOUN \
                 and any(c.startswith(verb[:4]) for c in claim_words):
             return [f"{word} {verb}"]
     return []
@@ -255,8 +256,8 @@ def _dropped_reversal(claim: str, restated: str) -> list[str]:
         return []
     evidence_words = _tokens(restated)
     for i, word in enumerate(evidence_words):
-        if not _reverses(word) or (i and evidence_words[i - 1] in _DETERMINERS):
-            continue  # "a bus stop", "the end" are nouns
+        if not _reverses(word) or (i and evidence_words[i - 1] in _BEFORE_NOUN):
+            continue
         if _NOT.search(" ".join(evidence_words[max(0, i - 2):i])):
             continue  # "does not end the agreement" leaves it in place
         following = [w for w in evidence_words[i + 1:i + 6] if w not in _STOPWORDS and not _reverses(w)]
