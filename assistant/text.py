@@ -124,6 +124,7 @@ def words(text: str) -> list[str]:
 
 def normalize(text: str) -> str:
     """Case-, accent- and whitespace-insensitive form for matching facts and quotes."""
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    folded = folded.replace("’", "'").lower()
+    # Curly apostrophes first: the ASCII fold would drop them ("doesn’t" -> "doesnt").
+    folded = unicodedata.normalize("NFKD", text.replace("’", "'").replace("‘", "'"))
+    folded = folded.encode("ascii", "ignore").decode().lower()
     return re.sub(r"\s+", " ", re.sub(r"[^\w$%§.,'\- ]", " ", folded)).strip()
