@@ -102,7 +102,11 @@ def focus_term(question: str, passages: list[str], vocabulary: Vocabulary) -> st
 
 def unanswered_reason(question: str, sentences: list[str], passages: list[str],
                       vocabulary: Vocabulary) -> str | None:
-    """Why the chosen sentences do not answer `question`, or None if they may."""
+    """Why the chosen sentences do not answer `question`, or None if they may.
+
+    Adding sentences can only turn a reason into None, never the other way (each check wants
+    one sentence with the detail, or asks about the question alone): generated answers rely on
+    it to stream text once it passes (llm.HoldBack)."""
     evidence = " ".join(sentences)
     if _STATUS.search(question) and _OBTAIN.search(question) and \
             not any(_STATUS.search(s) and _OBTAIN.search(s) for s in sentences):

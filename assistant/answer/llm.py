@@ -139,28 +139,34 @@ class SentenceStream:
         return fresh
 
 
+@dataclass
+class AnswerCheck:
+    """The answerability checks the extractive answer gets (answerability.py), for generated
+    sentences: why verified sentences do not answer the question (a reason key, or None), and
+    the answer to give instead."""
+
+    unanswered: Callable[[list[str]], str | None]
+    abstain: Callable[[str], Answer]
+
+
 class HoldBack:
-    """Holds streamed text back until the verified sentences so far answer the question.
+    """Holds streamed events back until the verified sentences so far answer the question.
 
-    Every answerability check can only become satisfied as sentences are added (one sentence
-    with the asked-for detail is enough), so text released once is never taken back."""
+    The checks only ever go from a reason to None as sentences are added (one sentence with the
+    asked-for detail is enough; see answerability.py), so text released here is never withdrawn
+    as a non-answer. A later fallback (too little verified, a backend error) still replaces the
+    whole answer, as the `done` event says."""
 
-    def __init__(self, unanswered: Callable[[list[str]], str | None]) -> None:
-        self.unanswered = unanswered
-        self.verified: list[str] = []
-        self.reason = unanswered([])
+    def __init__(self, check: AnswerCheck | None) -> None:
+        self.check = check
+        self.reason = check.unanswered([]) if check else None
         self.held: list[StreamEvent] = []
 
-    def release(self, events: Iterator[StreamEvent]) -> Iterator[StreamEvent]:
+    def release(self, events: Iterator[StreamEvent], checked: list[Checked]) -> Iterator[StreamEvent]:
         for event in events:
-            if event.kind == "sentence" and event.sentence is not None and event.sentence.verdict == "supported":
-                self.verified.append(event.sentence.text)
-                if self.reason is not None:
-                    self.reason = self.unanswered(self.verified)
-            if event.kind != "delta":
-                yield event
-                continue
             self.held.append(event)
+            if self.check and self.reason is not None and event.kind == "sentence":
+                self.reason = self.check.unanswered([c.text for c in checked if c.verified])
             if self.reason is None:
                 yield from self.flush()
 
@@ -224,14 +230,12 @@ class LLMAnswerer:
 
     def stream(self, question: str, query: str, passages: list[Passage], *,
                extractive: Callable[[], Answer], guide: Callable[[Answer], Answer],
-               unanswered: Callable[[list[str]], str | None] = lambda _: None,
-               abstain: Callable[[str], Answer] | None = None) -> Iterator[StreamEvent]:
+               check: AnswerCheck | None = None) -> Iterator[StreamEvent]:
         """Deltas of verified text as the model writes, a `sentence` event with each verdict,
         then `done` with the final Answer. `extractive` builds the fallback answer; `guide` adds
-        what every answer carries (urgent and legal notices, referrals) to a generated one.
-        `unanswered` says why the verified sentences do not answer the question (a reason key,
-        or None), and `abstain` builds the answer giving that reason; the extractive answer
-        applies the same checks to its own sentences."""
+        what every answer carries (urgent and legal notices, referrals) to a generated one;
+        `check` holds the answer back until its verified sentences answer the question, and
+        abstains if they never do."""
         passages = passages[:self.max_passages]
         if not passages:
             yield StreamEvent("done", answer=extractive())
@@ -241,7 +245,7 @@ class LLMAnswerer:
         splitter = SentenceStream()
         checked: list[Checked] = []
         citations: dict[tuple[str, int], Citation] = {}
-        hold = HoldBack(unanswered)
+        hold = HoldBack(check)
         first_token: float | None = None
         refused = False
         problem: str | None = None
@@ -252,14 +256,14 @@ class LLMAnswerer:
                     chunk = next(tokens)
                 except StopIteration:
                     for raw in splitter.finish():
-                        yield from hold.release(self._emit(raw, passages, evidence, checked, citations))
+                        yield from hold.release(self._emit(raw, passages, evidence, checked, citations), checked)
                     break
                 except Exception as exc:  # every backend failure becomes a notice, never a trace
                     problem = self._problem(exc)
                     break
                 first_token = first_token or time.perf_counter()
                 for raw in splitter.feed(chunk.text):
-                    yield from hold.release(self._emit(raw, passages, evidence, checked, citations))
+                    yield from hold.release(self._emit(raw, passages, evidence, checked, citations), checked)
                 refused = REFUSAL_SENTINEL in splitter.text
         finally:
             tokens.close()  # stops generation when we stop early or the consumer went away
@@ -275,12 +279,12 @@ class LLMAnswerer:
             answer = extractive()
             answer.notices.insert(0, problem)
             answer.removed = removed
-        elif hold.reason is not None and abstain is not None:
+        elif check and (reason := check.unanswered([c.text for c in verified])):
             # Verified, but not an answer to what was asked (a statewide count for a named town,
-            # an immigration application): abstain as the extractive answer would. Nothing of
-            # it was shown, since the held text is only released once the checks pass.
-            answer = abstain(hold.reason)
-            answer.removed = [*removed, *({**c.record(), "reason": hold.reason} for c in verified)]
+            # an immigration application): abstain as the extractive answer would. None of it
+            # was shown: held text is released only once the checks pass.
+            answer = check.abstain(reason)
+            answer.removed = [*removed, *({**c.record(), "reason": reason} for c in verified)]
             yield StreamEvent("delta", answer.answer)
         else:
             yield from hold.flush()

@@ -132,6 +132,7 @@ def evaluate_question(assistant: Assistant, judge: metrics.SupportJudge,
         citation = metrics.citation_scores(submission.sentences, evidence, judge)
         unsupported = [s.text for s, ok in zip(submission.sentences, citation.supported,
                                                strict=True) if not ok]
+    quotes = {c.n: c.quote for c in answer.citations}
     return QuestionResult(
         id=question.id, type=question.type, question=question.question,
         answerable=question.answerable, abstained=answer.abstained,
@@ -145,8 +146,8 @@ def evaluate_question(assistant: Assistant, judge: metrics.SupportJudge,
         citation_recall=citation.recall if citation else None,
         citation_precision=citation.precision if citation else None,
         unsupported_sentences=unsupported, withheld=answer.removed,
-        shown=[{"text": s.text, "verdict": s.verdict,
-                "quotes": [answer.citations[n - 1].quote for n in s.citations]} for s in answer.sentences],
+        shown=[{"text": s.text, "verdict": s.verdict, "quotes": [quotes[n] for n in s.citations]}
+               for s in answer.sentences],
         notices=answer.notices)
 
 
