@@ -79,6 +79,14 @@ def test_gate_rejects_altered_facts(kind: str) -> None:
     ("The report recommends restricting fingerprint transmission, and abolishing gang databases.",
      "The report recommends restricting fingerprint transmission and expanding gang databases.",
      "The report recommends restricting fingerprint transmission and abolishing gang databases."),
+    # Hedges: the packaged model turned "probably" into a fact, and "more than" is a hedge on a number.
+    ("Biometric Update calls the state body the Massachusetts Fusion Center, which is probably the "
+     "Commonwealth Fusion Center.",
+     "The state body is the Commonwealth Fusion Center.",
+     "The state body is probably the Commonwealth Fusion Center."),
+    ("The report was based on more than 90 public records requests.",
+     "The report was based on 90 public records requests.",
+     "The report was based on over 90 public records requests."),
 ])
 def test_gate_catches_a_restatement_that_drops_what_gives_it_its_meaning(evidence, dropped, kept) -> None:
     assert not fact_gate(dropped, evidence).passed and fact_gate(dropped, evidence).dropped

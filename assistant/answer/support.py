@@ -12,6 +12,7 @@ Measured in evals/reports/attribution.md.
 
 from __future__ import annotations
 
+import itertools
 import re
 import threading
 from collections.abc import Callable, Sequence
@@ -117,6 +118,16 @@ _HYPOTHETICAL = {"would", "could", "might"}
 _MODALITY = _HYPOTHETICAL | {"can", "will", "may", "should", "must", "if", "propose", "proposes", "proposed"}
 _MODAL_FILLERS = {"not", "also", "still", "only", "then", "likely", "generally", "first", "be", "been"}
 
+# Hedges. "...which is probably the Commonwealth Fusion Center" -> "...is the Commonwealth
+# Fusion Center", and "more than 200" -> "200", state as certain or exact what the source does not.
+_HEDGES = {"probably", "possibly", "likely", "apparently", "reportedly", "perhaps", "presumably", "seemingly"}
+_HEDGING_VERBS = {"appears", "appear", "appeared", "seems", "seem", "seemed"}  # "appears to", not "appears in court"
+# A claim saying these keeps the doubt. (Our corpus's "(uncertain: ...)" notes are not checked in
+# the evidence: most say how a fact was sourced, and claims that leave them out were labelled supported.)
+_DOUBT_NOTES = {"uncertain", "unclear", "unconfirmed", "unverified", "disputed"}
+_NUMBER_QUALIFIERS = {"more", "least", "over", "nearly", "about", "almost", "fewer", "less", "under",
+                      "approximately", "around", "roughly", "some", "estimated", "than", "above", "below", "only",
+                      "just", "exactly"}
 # Words too common to show what a claim is about.
 _STOPWORDS = {"the", "a", "an", "of", "to", "and", "or", "in", "on", "for", "from", "with", "by", "at", "as",
               "its", "their", "his", "her", "all", "any", "is", "are", "was", "were", "be", "been", "that", "this",
@@ -132,7 +143,8 @@ class GateResult:
     missing: list[str] = field(default_factory=list)  # facts in the claim absent from evidence
     negation_mismatch: bool = False
     # Evidence words the claim leaves out that change its meaning: who said it ("mayor said"),
-    # a verb that reverses the claim's object ("abolishing"), or a "would" ("would bar").
+    # a verb that reverses the claim's object ("abolishing"), a "would" ("would bar"), or a hedge
+    # ("probably", "more than 200").
     dropped: list[str] = field(default_factory=list)
 
 
@@ -184,7 +196,7 @@ def _name_found(name: str, evidence: str, evidence_norm: str) -> bool:
 def fact_gate(claim: str, evidence: str) -> GateResult:
     """Numbers and names in `claim` must be found in `evidence`, and a claim that restates one
     evidence sentence must not drop what gives that sentence its meaning: a negation, who said
-    it, a verb reversing its object, or a "would"."""
+    it, a verb reversing its object, a "would", or a hedge."""
     evidence_numbers = {_number_key(n) for n in claim_numbers(evidence)}
     evidence_norm = normalize(evidence)
     missing = [n for n in claim_numbers(claim) if _number_key(n) not in evidence_numbers]
@@ -192,7 +204,7 @@ def fact_gate(claim: str, evidence: str) -> GateResult:
     restated = _restated_sentence(claim, evidence)
     negation_mismatch = _negation_mismatch(claim, evidence, restated)
     dropped = [] if restated is None else [*_dropped_speaker(claim, restated), *_dropped_reversal(claim, restated),
-                                           *_dropped_hypothetical(claim, restated)]
+                                           *_dropped_hypothetical(claim, restated), *_dropped_hedge(claim, restated)]
     return GateResult(passed=not missing and not negation_mismatch and not dropped, missing=missing,
                       negation_mismatch=negation_mismatch, dropped=dropped)
 
@@ -284,6 +296,33 @@ def _dropped_hypothetical(claim: str, restated: str) -> list[str]:
         for j, claimed in enumerate(claim_words):
             if claimed.startswith(verb[:4]) and not _near(claim_words, j, _MODALITY.__contains__):
                 return [f"{word} {verb}"]
+    return []
+
+
+def _hedged(words: list[str]) -> bool:
+    return bool((_HEDGES | _DOUBT_NOTES) & set(words)) or any(
+        w in _HEDGING_VERBS and nxt == "to" for w, nxt in itertools.pairwise(words))
+
+
+def _dropped_hedge(claim: str, restated: str) -> list[str]:
+    """["probably"] or ["more than 200"] when `restated` hedges what the claim states plainly;
+    [] otherwise."""
+    claim_words = _tokens(claim)
+    evidence_words = _tokens(restated)
+    if not _hedged(claim_words):
+        for i, word in enumerate(evidence_words):
+            hedging = word in _HEDGES and (not i or evidence_words[i - 1] not in {"more", "less", "most", "least"})
+            hedging |= word in _HEDGING_VERBS and evidence_words[i + 1:i + 2] == ["to"]
+            following = [w for w in evidence_words[i + 1:i + 5] if w not in _STOPWORDS | {"to"}]
+            if hedging and following and any(c.startswith(following[0][:5]) for c in claim_words):
+                return [word]
+    # "more than 90 requests" -> "90 requests": the number must keep a qualifier.
+    for i, word in enumerate(evidence_words):
+        if not word[0].isdigit() or not _NUMBER_QUALIFIERS & set(evidence_words[max(0, i - 2):i]):
+            continue
+        stated = [j for j, claimed in enumerate(claim_words) if claimed == word]
+        if stated and not any(_NUMBER_QUALIFIERS & set(claim_words[max(0, j - 2):j]) for j in stated):
+            return [" ".join([*evidence_words[max(0, i - 2):i], word])]
     return []
 
 
