@@ -285,6 +285,9 @@ def test_a_claim_needs_one_span_of_its_passage_not_words_from_across_it(tmp_path
     assembled = answerer.verify("Lunn v. Commonwealth barred civil arrests in courthouses without a judicial "
                                 "warrant [1].", evidence)
     assert not assembled.verified
+    # The title names the topic; it is not evidence ("A test passage" does not say anything was tested).
+    titled = answerer.verify("The court ruled on detainers in a test passage [1].", evidence)
+    assert not titled.verified
     quoted = answerer.verify("Yes, Lunn v. Commonwealth was decided in 2017 [1].", evidence)
     assert quoted.verified and quoted.text == "Lunn v. Commonwealth was decided in 2017."
     window = quoted.quotes[1]

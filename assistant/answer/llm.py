@@ -59,11 +59,13 @@ class Window:
 
     start: int  # document offsets
     end: int
-    evidence: str  # what the scorer reads: the passage title, then the span without citation markers
+    # What the scorer reads: the span without citation markers. Not the passage title: a title
+    # names a topic ("Know your rights: stopped by ICE on the street"), and measured on the dev
+    # set it let claims borrow its words ("you can just walk away if ICE stops you on the street").
+    evidence: str
 
 
 def windows(chunk: Chunk) -> list[Window]:
-    title = chunk.meta.get("title", "")
     data = set(data_sentences(chunk))
     spans = chunk.sentences or [(chunk.start, chunk.end)]
     found = []
@@ -73,7 +75,7 @@ def windows(chunk: Chunk) -> list[Window]:
         for last in range(len(run)):
             start, end = run[0][0], run[last][1]
             text = strip_markers(chunk.text[start - chunk.start:end - chunk.start])
-            found.append(Window(start, end, f"{title}\n{text}"))
+            found.append(Window(start, end, text))
     return found
 
 
@@ -86,7 +88,8 @@ class Checked:
     backing: list[int]  # the cited passages that support it (empty: not verified)
     score: float
     verdict: str  # supported | partial | unsupported | uncited
-    reason: str = ""  # why it is not verified: uncited | unknown_citation | too_short | unsupported
+    # Why it is not verified: uncited | unknown_citation | too_short | unsupported | unsupported_by_passage
+    reason: str = ""
     missing: list[str] = field(default_factory=list)
     quotes: dict[int, Window] = field(default_factory=dict)  # the span that backs it, per passage
     sentence: Sentence | None = None  # as shown, with final citation numbers
@@ -242,6 +245,7 @@ class LLMAnswerer:
             return
         started = time.perf_counter()
         evidence = [windows(p.chunk) for p in passages]
+        whole = [f"{p.chunk.meta.get('title', '')}\n{passage_data(p.chunk)}" for p in passages]
         splitter = SentenceStream()
         checked: list[Checked] = []
         citations: dict[tuple[str, int], Citation] = {}
@@ -256,14 +260,14 @@ class LLMAnswerer:
                     chunk = next(tokens)
                 except StopIteration:
                     for raw in splitter.finish():
-                        yield from hold.release(self._emit(raw, passages, evidence, checked, citations), checked)
+                        yield from hold.release(self._emit(raw, passages, evidence, whole, checked, citations), checked)
                     break
                 except Exception as exc:  # every backend failure becomes a notice, never a trace
                     problem = self._problem(exc)
                     break
                 first_token = first_token or time.perf_counter()
                 for raw in splitter.feed(chunk.text):
-                    yield from hold.release(self._emit(raw, passages, evidence, checked, citations), checked)
+                    yield from hold.release(self._emit(raw, passages, evidence, whole, checked, citations), checked)
                 refused = REFUSAL_SENTINEL in splitter.text
         finally:
             tokens.close()  # stops generation when we stop early or the consumer went away
@@ -292,11 +296,11 @@ class LLMAnswerer:
         answer.timings_ms.update({k: round(v, 1) for k, v in timings.items()})
         yield StreamEvent("done", answer=answer)
 
-    def _emit(self, raw: str, passages: list[Passage], evidence: list[list[Window]], checked: list[Checked],
-              citations: dict[tuple[str, int], Citation]) -> Iterator[StreamEvent]:
+    def _emit(self, raw: str, passages: list[Passage], evidence: list[list[Window]], whole: list[str],
+              checked: list[Checked], citations: dict[tuple[str, int], Citation]) -> Iterator[StreamEvent]:
         if REFUSAL_SENTINEL in raw:
             return
-        result = self.verify(raw, evidence)
+        result = self.verify(raw, evidence, whole)
         # Small models loop; a repeated sentence is neither shown twice nor counted twice.
         if result is None or any(c.text == result.text for c in checked):
             return
@@ -308,8 +312,12 @@ class LLMAnswerer:
         if result.verified or self.unsupported == "flag":
             yield StreamEvent("delta", self._render(result.sentence) + " ")
 
-    def verify(self, raw: str, evidence: list[list[Window]]) -> Checked | None:
-        """Check one model sentence against the passages it cites; None if it has no words."""
+    def verify(self, raw: str, evidence: list[list[Window]], passages: list[str] | None = None) -> Checked | None:
+        """Check one model sentence against the passages it cites; None if it has no words.
+
+        A span of the cited passage must support it; with `passages` (each passage's title and
+        text, as `assistant check` reads them), so must the passage read whole, so a span taken
+        out of its context ("..., but the policy was withdrawn") cannot carry it alone."""
         text, cited = split_cited(raw)
         if not re.search(r"\w", text):
             return None
@@ -322,6 +330,7 @@ class LLMAnswerer:
         quotes: dict[int, Window] = {}
         scores: dict[int, float] = {}
         best: tuple[float, Support, GateResult] | None = None
+        out_of_context = False  # a span supports it, the passage read whole does not
         claim_stems = stems(text)
         for n in known:
             # Most shared words first; on a tie the shorter span, so the quote is as tight as it can be.
@@ -333,8 +342,13 @@ class LLMAnswerer:
                     quotes[n], scores[n] = window, support.score
                 if best is None or support.score > best[0]:
                     best = (support.score, support, gate)
+            if n in quotes and passages and self.scorer.score(text, passages[n - 1]).verdict != "supported":
+                del quotes[n], scores[n]
+                out_of_context = True
         if quotes:
             return Checked(text, cited, list(quotes), max(scores.values()), "supported", quotes=quotes)
+        if out_of_context:
+            return Checked(text, cited, [], 0.0, "unsupported", "unsupported_by_passage")
         if best is None:  # the cited passages hold nothing but instructions to an AI
             return Checked(text, cited, [], 0.0, "unsupported", "unsupported")
         _, support, gate = best
