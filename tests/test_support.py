@@ -87,6 +87,25 @@ def test_gate_rejects_altered_facts(kind: str) -> None:
     ("The report was based on more than 90 public records requests.",
      "The report was based on 90 public records requests.",
      "The report was based on over 90 public records requests."),
+    # Sentences the packaged model wrote in the full dev run (corpus/ice-out-report-findings.md,
+    # pathway-courthouses-trial-court-policy.md, local-ordinances-boston-trust-act.md): a list under "limits on",
+    # permission turned into certainty, a reply stated as fact.
+    ("The CJJ report recommends expanding the PROTECT Act, along with limits on fingerprint transmission, "
+     "gang databases and surveillance data.",
+     "The CJJ report recommends gang databases and surveillance data.",
+     "The CJJ report recommends limits on gang databases and surveillance data."),
+    ("The Trial Court's policy lets court staff tell ICE, when asked, which courtroom a person will be in.",
+     "The court will tell ICE which courtroom a person will be in.",
+     "Court staff may tell ICE which courtroom a person will be in."),
+    ("Lexipol replied that its Immigration Violations Policy is constitutionally sound and meant to be "
+     "customized by each client.",
+     "Lexipol's Immigration Violations Policy is constitutionally sound and meant to be customized by each client.",
+     "Lexipol replied that its policy is constitutionally sound and meant to be customized by each client."),
+    # Saying someone said what they did not: the policy cites Lunn; Lunn says nothing here.
+    ("Citing Lunn v. Commonwealth, the Trial Court policy bars court staff from holding a person who is not "
+     "in state custody just to give ICE time.",
+     "Lunn says courts can't hold people for ICE.",
+     "Citing Lunn, the Trial Court policy bars court staff from holding people just to give ICE time."),
 ])
 def test_gate_catches_a_restatement_that_drops_what_gives_it_its_meaning(evidence, dropped, kept) -> None:
     assert not fact_gate(dropped, evidence).passed and fact_gate(dropped, evidence).dropped
@@ -112,6 +131,13 @@ def test_gate_catches_a_restatement_that_drops_what_gives_it_its_meaning(evidenc
      "The report, which advocates said was incomplete, found 40 detainers in Worcester."),
     ("According to Everett's mayor, the police did not call ICE about the 13-year-old.",
      "Everett's mayor said the Everett police did not call ICE about the 13-year-old."),
+    # Two clauses: "block" governs "ICE arrests", not the "may not hold" after "and".
+    ("Court staff may not hold someone who is not in state custody just for ICE.",
+     "The Trial Court policy says court staff must neither help nor block ICE arrests, and may not hold someone "
+     "who is not in state custody just for ICE."),
+    ("Joshua Dankoff cites cases in Chelsea and Everett in which teenagers were taken into ICE custody.",
+     "Joshua Dankoff of Citizens for Juvenile Justice cites Chelsea and Everett cases in which 13-, 15- and "
+     "16-year-olds were taken from municipal police stations into ICE custody after arrest."),
     # "would have" tells what did not happen; the claim says what did.
     ("The House rejected an amendment to override the Lunn ruling.",
      "The House rejected an amendment that would have overridden the Lunn ruling."),

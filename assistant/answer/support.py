@@ -69,16 +69,27 @@ _SPEECH_VERBS = {"say", "said", "says", "tell", "told", "tells", "stated", "clai
                  "argue", "argued", "argues", "insist", "insisted", "insists", "maintained", "maintains", "deny",
                  "denied", "denies", "contended", "contends", "asserted", "asserts", "announced", "announces",
                  "wrote", "writes", "testified", "testifies", "confirmed", "confirms", "acknowledged",
-                 "acknowledges", "noted", "warned", "warns", "added", "reported"}
+                 "acknowledges", "noted", "warned", "warns", "added", "reported", "replied", "replies",
+                 "responded", "responds", "countered", "cites", "cited"}
 # What keeps an attribution in a claim, besides the speaker: a speech verb or these.
 _ATTRIBUTION_WORDS = _SPEECH_VERBS | {"according", "statement", "interview", "states", "claims", "reports"}
-_SPEAKER_WORDS = 3  # "the ACLU of Massachusetts said": any of its last three words names the speaker
+# "Joshua Dankoff of Citizens for Juvenile Justice cites": any of the last five words names the speaker.
+_SPEAKER_WORDS = 5
+# A claim that someone said something: its speaker must be speaking in the evidence too, in any
+# of the ways a passage puts it (a decision "held", a report "found").
+_CLAIMED_SPEECH = {"say", "says", "said", "states", "stated", "claims", "claimed", "told", "argues", "argued",
+                   "insists", "insisted", "alleges", "alleged", "asserts", "asserted", "contends", "contended",
+                   "ruled"}
+_SAYING = _SPEECH_VERBS | {"says", "states", "claims", "held", "holds", "ruled", "rules", "found", "finds", "decided",
+                           "concluded", "recommends", "recommended", "calls", "called", "described", "describes",
+                           "according", "citing", "cited"}
 _PRONOUNS = {"he", "she", "they", "we", "i"}
 _DOCUMENT_SPEAKERS = {"policy", "law", "statute", "act", "bill", "report", "order", "rule", "rules", "guidance",
                       "memo", "agreement", "decision", "ruling", "opinion", "court", "sjc", "card", "summary",
                       "data", "records", "article", "story", "website", "page", "form", "contract", "text",
                       "section", "document", "letter", "version", "versions", "amendment", "regulation", "manual",
-                      "guide", "it"}
+                      "guide", "lawsuit", "complaint", "survey", "study", "analysis", "petition", "brief", "filing",
+                      "testimony", "audit", "review", "release", "statement", "it"}
 # Before a speech verb, these mean nobody in particular is speaking ("people are not told", "one
 # could say", "declined to say") or the word is a noun ("other states", "the claims").
 _NO_SPEAKER_BEFORE = {*_AUXILIARY_VERBS.split("|"), "be", "been", "being", "not", "never", "might", "to",
@@ -107,6 +118,14 @@ _REVERSING_VERBS = {form for base, forms in {
     "forbid": "forbids forbade forbidden forbidding", "outlaw": "outlaws outlawed outlawing",
     "exclude": "excludes excluded excluding", "end": "ends ended ending",
 }.items() for form in [base, *forms.split()]}
+# The same reversal said with a noun: "limits on fingerprint transmission", "an end to 287(g)".
+_REVERSING_NOUNS = {"limits", "limit", "restrictions", "ban", "bans", "end", "abolition", "regulation", "repeal",
+                    "prohibition", "elimination", "moratorium", "curbs", "opposition"}
+_SKIP_SPAN = 12  # how far apart, in the evidence, two words the claim joins may stand
+_CLAUSE_WORDS = {*_AUXILIARY_VERBS.split("|"), "be", "been", "and", "but", "which", "who", "that", "while", "when"}
+# Permission is not certainty: "the policy lets court staff tell ICE" -> "the court will tell ICE".
+_PERMITTING = {"lets", "let", "allows", "allow", "allowed", "permits", "permit", "permitted", "may", "can"}
+_PERMISSION_KEPT = _PERMITTING | {"could", "might", "able", "authorizes", "authorized", "optional", "discretion"}
 # Words that make the next one a noun: "a bus stop", "traffic stops", "the end".
 _BEFORE_NOUN = {"a", "an", "the", "this", "that", "its", "their", "his", "her", "no", "each", "every", "bus",
                 "traffic", "car", "speed", "time", "term", "age"}
@@ -204,7 +223,9 @@ def fact_gate(claim: str, evidence: str) -> GateResult:
     restated = _restated_sentence(claim, evidence)
     negation_mismatch = _negation_mismatch(claim, evidence, restated)
     dropped = [] if restated is None else [*_dropped_speaker(claim, restated), *_dropped_reversal(claim, restated),
-                                           *_dropped_hypothetical(claim, restated), *_dropped_hedge(claim, restated)]
+                                           *_dropped_hypothetical(claim, restated), *_dropped_hedge(claim, restated),
+        *_dropped_permission(claim, restated), *_skipped_reversal(claim, restated)]
+    dropped += _misattributed(claim, evidence)
     return GateResult(passed=not missing and not negation_mismatch and not dropped, missing=missing,
                       negation_mismatch=negation_mismatch, dropped=dropped)
 
@@ -273,12 +294,33 @@ def _dropped_speaker(claim: str, restated: str) -> list[str]:
                  and not w.endswith("ly") and not w.isdigit()]
         speaker = named[-_SPEAKER_WORDS:]
         # A document a little further back still speaks for itself ("guidance, not specific to X, says").
-        if not speaker or _DOCUMENT_SPEAKERS & set(named[-2 * _SPEAKER_WORDS:]) or _RELATIVE & set(before[-2:]):
+        if not speaker or _DOCUMENT_SPEAKERS & set(speaker) or _RELATIVE & set(before[-2:]):
             continue
         if set(speaker) & set(claim_words) and _ATTRIBUTION_WORDS & set(claim_words):
             continue  # "the mayor said...", "according to the mayor..."
         if len(content & set(evidence_words[i + 1:])) >= max(2, len(content) / 2):
             return [f"{speaker[-1]} {word}"]
+    return []
+
+
+def _misattributed(claim: str, evidence: str) -> list[str]:
+    """["lunn says"] when the claim says someone said something ("Lunn says courts can't hold
+    people") but the evidence never has them saying anything ("Citing Lunn, the policy bars...");
+    [] otherwise. Documents are exempt: the cited passage is theirs."""
+    claim_words = _tokens(claim)
+    evidence_words = _tokens(evidence)
+    for i, word in enumerate(claim_words):
+        if word not in _CLAIMED_SPEECH or not i:
+            continue
+        speaker = claim_words[i - 1].removesuffix("'s")
+        if speaker in _DOCUMENT_SPEAKERS | _PRONOUNS | _NOT_SPEAKER | _STOPWORDS | _NO_SPEAKER_BEFORE \
+                or not speaker.isalpha():
+            continue
+        speaking = any(w.startswith(speaker[:5]) and (_SAYING & set(evidence_words[j + 1:j + 7])
+                                                      or "according" in evidence_words[max(0, j - 3):j])
+                       for j, w in enumerate(evidence_words))
+        if not speaking:
+            return [f"{speaker} {word}"]
     return []
 
 
@@ -297,6 +339,55 @@ def _dropped_hypothetical(claim: str, restated: str) -> list[str]:
             if claimed.startswith(verb[:4]) and not _near(claim_words, j, _MODALITY.__contains__):
                 return [f"{word} {verb}"]
     return []
+
+
+def _dropped_permission(claim: str, restated: str) -> list[str]:
+    """["lets tell"] when `restated` permits something ("lets court staff tell ICE") that the claim
+    says will or does happen; [] otherwise."""
+    claim_words = _tokens(claim)
+    evidence_words = _tokens(restated)
+    for i, word in enumerate(evidence_words):
+        if word not in _PERMITTING or (i and evidence_words[i - 1] in _BEFORE_NOUN):
+            continue
+        # The permitted act: one of the next few words the claim uses as its verb ("lets court staff tell").
+        for verb in evidence_words[i + 1:i + 5]:
+            if verb in _STOPWORDS or len(verb) < 3 or not verb.isalpha():
+                continue
+            for j, claimed in enumerate(claim_words):
+                if claimed == verb and j and claim_words[j - 1] in {"will", "does", "do", "did", "would", "must"} \
+                        and not _near(claim_words, j, _PERMISSION_KEPT.__contains__):
+                    return [f"{word} {verb}"]
+    return []
+
+
+def _skipped_reversal(claim: str, restated: str) -> list[str]:
+    """["limits"] when the claim joins two words ("recommends gang databases") that the evidence
+    only ever separates by a reversal governing the second ("recommends ..., along with limits on
+    fingerprint transmission, gang databases"); [] otherwise."""
+    claim_tokens = _tokens(claim)
+    claim_words = [w for w in claim_tokens if w not in _STOPWORDS]
+    evidence_words = _tokens(restated)
+    reversing = (_REVERSING_VERBS | _REVERSING_NOUNS) - set(claim_tokens)  # a reversal the claim keeps is fine
+    for first, second in itertools.pairwise(claim_words):
+        if first in reversing or second in reversing or _NOT.fullmatch(first):
+            continue
+        skipped = [_governing_reversal(evidence_words[start + 1:end], reversing)
+                   for end, word in enumerate(evidence_words) if word == second
+                   for start in [max((i for i in range(max(0, end - _SKIP_SPAN), end)
+                                      if evidence_words[i] == first), default=-1)] if start >= 0]
+        if skipped and all(skipped):
+            return [skipped[0]]
+    return []
+
+
+def _governing_reversal(between: list[str], reversing: set[str]) -> str:
+    """The reversal among `between` that governs the word after them, or "": no verb or clause
+    may start after it ("nor block ICE arrests, and may not hold" does not govern "hold")."""
+    for k, word in enumerate(between):
+        if word in reversing and not _CLAUSE_WORDS & set(between[k + 1:]) and \
+                (not k or between[k - 1] not in _BEFORE_NOUN - {"no"}):
+            return word
+    return ""
 
 
 def _hedged(words: list[str]) -> bool:
