@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from assistant.answer.answerability import unanswered_reason
 from assistant.answer.extractive import ExtractiveAnswerer, Selection, render
-from assistant.answer.llm import AnswerCheck, LLMAnswerer
+from assistant.answer.llm import LLMAnswerer
 from assistant.answer.referrals import is_urgent, select_referrals
 from assistant.answer.support import SupportScorer, fact_gate, quote_in_passage
 from assistant.errors import UserError
@@ -106,9 +106,7 @@ class Assistant:
                 question, query, retrieval.passages,
                 extractive=lambda: self._extractive(question, query, snapshot, retrieval, started),
                 guide=self._guide,
-                check=AnswerCheck(
-                    unanswered=lambda texts: unanswered_reason(question, texts, passage_texts, snapshot.lexical),
-                    abstain=lambda reason: self._abstention(question, query, reason, retrieval.passages))):
+                unanswered=lambda texts: unanswered_reason(question, texts, passage_texts, snapshot.lexical)):
             if event.answer is not None:
                 event.answer.timings_ms = {**{k: round(v, 1) for k, v in retrieval.timings_ms.items()},
                                            **event.answer.timings_ms,

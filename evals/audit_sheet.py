@@ -21,7 +21,7 @@ from assistant.prompts import load_messages
 from assistant.settings import Settings
 
 # Notices that mean the answer shown is the extractive fallback, not the model's text.
-FALLBACK_NOTICES = ("llm_timeout", "llm_unreachable", "llm_failed", "llm_refused", "llm_unverified")
+FALLBACK_NOTICES = ("llm_timeout", "llm_unreachable", "llm_failed", "llm_refused", "llm_unverified", "llm_unanswered")
 
 
 def fell_back(question: dict[str, Any], messages: dict[str, str]) -> bool:

@@ -189,9 +189,9 @@ def test_streaming_yields_verified_deltas_then_done_and_stops_when_cancelled(ass
     assert model.pulled < 100
 
 
-def test_verified_sentences_that_do_not_answer_the_question_are_held_back_and_abstained(assistant):
-    # Applying for a green card is a case for a lawyer; a verified quote about something else
-    # is not an answer to it, from the model any more than from the extractive answerer.
+def test_verified_sentences_that_do_not_answer_the_question_are_held_back_for_the_extractive_answer(assistant):
+    # Applying for a green card is a case for a lawyer; a verified quote about something else is
+    # not an answer to it. The extractive answer, with the same checks, abstains and says why.
     question = "Can my US citizen daughter sponsor me for a green card?"
     passages = passages_for(assistant, question)
     script = f"{cite(quote(passages[0]), 1)} {cite(quote(passages[1]), 2)}"
@@ -204,6 +204,7 @@ def test_verified_sentences_that_do_not_answer_the_question_are_held_back_and_ab
     assert {r["reason"] for r in answer.removed} == {"abstain_immigration_case"}
     assert {r["text"] for r in answer.removed} == {plain(quote(passages[0])), plain(quote(passages[1]))}
     assert answer.referrals and answer.notices[-1] == assistant.messages["legal_notice"]
+    assert answer.notices[0] == assistant.messages["llm_unanswered"]
 
 
 def test_the_llm_rewrites_follow_ups_and_a_failing_one_falls_back(assistant):

@@ -142,14 +142,8 @@ class SentenceStream:
         return fresh
 
 
-@dataclass
-class AnswerCheck:
-    """The answerability checks the extractive answer gets (answerability.py), for generated
-    sentences: why verified sentences do not answer the question (a reason key, or None), and
-    the answer to give instead."""
-
-    unanswered: Callable[[list[str]], str | None]
-    abstain: Callable[[str], Answer]
+# Why verified sentences do not answer the question (a reason key in prompts/messages.toml), or None.
+Unanswered = Callable[[list[str]], str | None]
 
 
 class HoldBack:
@@ -160,16 +154,16 @@ class HoldBack:
     as a non-answer. A later fallback (too little verified, a backend error) still replaces the
     whole answer, as the `done` event says."""
 
-    def __init__(self, check: AnswerCheck | None) -> None:
-        self.check = check
-        self.reason = check.unanswered([]) if check else None
+    def __init__(self, unanswered: Unanswered | None) -> None:
+        self.unanswered = unanswered
+        self.reason = unanswered([]) if unanswered else None
         self.held: list[StreamEvent] = []
 
     def release(self, events: Iterator[StreamEvent], checked: list[Checked]) -> Iterator[StreamEvent]:
         for event in events:
             self.held.append(event)
-            if self.check and self.reason is not None and event.kind == "sentence":
-                self.reason = self.check.unanswered([c.text for c in checked if c.verified])
+            if self.unanswered and self.reason is not None and event.kind == "sentence":
+                self.reason = self.unanswered([c.text for c in checked if c.verified])
             if self.reason is None:
                 yield from self.flush()
 
@@ -233,12 +227,12 @@ class LLMAnswerer:
 
     def stream(self, question: str, query: str, passages: list[Passage], *,
                extractive: Callable[[], Answer], guide: Callable[[Answer], Answer],
-               check: AnswerCheck | None = None) -> Iterator[StreamEvent]:
+               unanswered: Unanswered | None = None) -> Iterator[StreamEvent]:
         """Deltas of verified text as the model writes, a `sentence` event with each verdict,
         then `done` with the final Answer. `extractive` builds the fallback answer; `guide` adds
         what every answer carries (urgent and legal notices, referrals) to a generated one;
-        `check` holds the answer back until its verified sentences answer the question, and
-        abstains if they never do."""
+        `unanswered` (the extractive answer's own answerability checks) holds the answer back
+        until its verified sentences answer the question, and falls back if they never do."""
         passages = passages[:self.max_passages]
         if not passages:
             yield StreamEvent("done", answer=extractive())
@@ -249,7 +243,7 @@ class LLMAnswerer:
         splitter = SentenceStream()
         checked: list[Checked] = []
         citations: dict[tuple[str, int], Citation] = {}
-        hold = HoldBack(check)
+        hold = HoldBack(unanswered)
         first_token: float | None = None
         refused = False
         problem: str | None = None
@@ -283,11 +277,13 @@ class LLMAnswerer:
             answer = extractive()
             answer.notices.insert(0, problem)
             answer.removed = removed
-        elif check and (reason := check.unanswered([c.text for c in verified])):
-            # Verified, but not an answer to what was asked (a statewide count for a named town,
-            # an immigration application): abstain as the extractive answer would. None of it
-            # was shown: held text is released only once the checks pass.
-            answer = check.abstain(reason)
+        elif unanswered and (reason := unanswered([c.text for c in verified])):
+            # Verified, but not an answer to what was asked (the model wrote "the report" where
+            # the question named the CJJ report, or a statewide count for a named town): the
+            # extractive answer, which picks sentences with the detail or abstains. None of the
+            # model's text was shown: held text is released only once the checks pass.
+            answer = extractive()
+            answer.notices.insert(0, self.messages["llm_unanswered"])
             answer.removed = [*removed, *({**c.record(), "reason": reason} for c in verified)]
             yield StreamEvent("delta", answer.answer)
         else:
