@@ -7,7 +7,9 @@ span can always be verified with `text[start:end] == quote`.
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
+from typing import Any
 
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$")
 _LIST_MARKER = re.compile(r"^[ \t]*(?:[-*+•]|\d{1,3}[.)])[ \t]+")
@@ -128,3 +130,21 @@ def normalize(text: str) -> str:
     folded = unicodedata.normalize("NFKD", text.replace("’", "'").replace("‘", "'"))
     folded = folded.encode("ascii", "ignore").decode().lower()
     return re.sub(r"\s+", " ", re.sub(r"[^\w$%§.,'\- ]", " ", folded)).strip()
+
+
+_PER_THREAD = threading.local()
+
+
+def english_stemmer() -> Any:
+    """The Snowball English stemmer (PyStemmer) for BM25 and the word matching in answers, one per
+    thread: a PyStemmer object is not thread-safe, and the UI and API serve requests in threads."""
+    stemmer = getattr(_PER_THREAD, "stemmer", None)
+    if stemmer is None:
+        import Stemmer
+
+        stemmer = _PER_THREAD.stemmer = Stemmer.Stemmer("english")
+    return stemmer
+
+
+def stem(word: str) -> str:
+    return english_stemmer().stemWord(word)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
@@ -15,7 +14,7 @@ from assistant.answer.injection import is_instruction
 from assistant.answer.support import claim_numbers
 from assistant.index.reader import Snapshot
 from assistant.retrieve.rewrite import content_words
-from assistant.text import display_text, words
+from assistant.text import display_text, english_stemmer, words
 from assistant.types import Chunk, Passage
 
 _LIST_LINE = re.compile(r"(?:^|\n)[ \t]*(?:[-*+•]|\d{1,3}[.)])[ \t]+$")
@@ -49,15 +48,8 @@ class Selection:
     as_list: bool
 
 
-@lru_cache(maxsize=1)
-def _stemmer():
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
-
-
 def stems(text: str) -> set[str]:
-    return set(_stemmer().stemWords(content_words(text)))
+    return set(english_stemmer().stemWords(content_words(text)))
 
 
 class ExtractiveAnswerer:

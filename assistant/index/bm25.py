@@ -6,27 +6,21 @@ from pathlib import Path
 
 import numpy as np
 
-
-def _stemmer():
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
+from assistant.text import english_stemmer
 
 
 class LexicalIndex:
-    def __init__(self, retriever, stemmer) -> None:
+    def __init__(self, retriever) -> None:
         self.retriever = retriever
-        self.stemmer = stemmer
 
     @classmethod
     def build(cls, texts: list[str]) -> LexicalIndex:
         import bm25s
 
-        stemmer = _stemmer()
         retriever = bm25s.BM25()
-        retriever.index(bm25s.tokenize(texts, stopwords="en", stemmer=stemmer,
+        retriever.index(bm25s.tokenize(texts, stopwords="en", stemmer=english_stemmer(),
                                        show_progress=False), show_progress=False)
-        return cls(retriever, stemmer)
+        return cls(retriever)
 
     def save(self, directory: Path) -> None:
         self.retriever.save(str(directory))
@@ -35,13 +29,13 @@ class LexicalIndex:
     def load(cls, directory: Path) -> LexicalIndex:
         import bm25s
 
-        return cls(bm25s.BM25.load(str(directory), mmap=True), _stemmer())
+        return cls(bm25s.BM25.load(str(directory), mmap=True))
 
     def search(self, query: str, k: int) -> list[tuple[int, float]]:
         """(row, score) pairs, best first; rows index the generation's chunk table."""
         import bm25s
 
-        tokens = bm25s.tokenize([query], stopwords="en", stemmer=self.stemmer,
+        tokens = bm25s.tokenize([query], stopwords="en", stemmer=english_stemmer(),
                                 return_ids=False, show_progress=False)
         if not tokens or not tokens[0]:
             return []
@@ -54,7 +48,7 @@ class LexicalIndex:
         """The stemmed, stopword-free terms BM25 sees in `text`."""
         import bm25s
 
-        tokens = bm25s.tokenize([text], stopwords="en", stemmer=self.stemmer, return_ids=False,
+        tokens = bm25s.tokenize([text], stopwords="en", stemmer=english_stemmer(), return_ids=False,
                                 show_progress=False)
         return set(tokens[0]) if tokens else set()
 

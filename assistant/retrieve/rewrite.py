@@ -29,8 +29,10 @@ _STOP = {
 
 
 def content_words(text: str) -> list[str]:
-    return [w for w in re.findall(r"[A-Za-z0-9()'.§-]+", text.lower())
-            if w.strip(".'") not in _STOP and len(w.strip(".'")) > 1]
+    """Lower-case words that carry meaning, without the full stop or quote that ends them
+    ("report." is "report"); inner dots stay ("u.s.a" from "U.S.A.")."""
+    found = (w.strip(".'") for w in re.findall(r"[A-Za-z0-9()'.§-]+", text.lower()))
+    return [w for w in found if w not in _STOP and len(w) > 1]
 
 
 def rewrite_follow_up(question: str, history: list[str] | None) -> str:
