@@ -267,21 +267,30 @@ def test_sentences_are_released_whole_with_their_markers():
     assert split_cited("Two facts [1][3], joined [2, 1].") == ("Two facts, joined.", [1, 3, 2])
 
 
-def test_a_claim_needs_one_span_of_its_passage_not_words_from_across_it(tmp_path):
+def one_passage(*sentences: str):
+    """The windows of a one-chunk passage made of `sentences`, and its text."""
     from assistant.answer.llm import windows
-    from assistant.prompts import load_messages
     from assistant.types import Chunk
 
-    text = ("The 2026 bill would bar civil arrests in courthouses without a judicial warrant. "
-            "The court ruled on detainers held by state court officers. "
-            "Lunn v. Commonwealth was decided in 2017.")
-    starts = [0, text.index("The court"), text.index("Lunn")]
-    spans = [(s, e - 1 if text[e - 1] == " " else e) for s, e in zip(starts, [*starts[1:], len(text)], strict=True)]
-    chunk = Chunk("doc#0", "doc", text, 0, len(text), "", None, {"title": "A test passage"}, spans)
+    text = " ".join(sentences)
+    starts = [text.index(sentence) for sentence in sentences]
+    spans = [(start, start + len(sentence)) for start, sentence in zip(starts, sentences, strict=True)]
+    return [windows(Chunk("doc#0", "doc", text, 0, len(text), "", None, {"title": "A test passage"}, spans))], text
+
+
+def verifying_answerer(scorer: SupportScorer) -> LLMAnswerer:
+    from assistant.prompts import load_messages
+
     settings = Settings.load()
-    answerer = LLMAnswerer(FakeListChatModel(responses=[""]), settings.prompts_dir, SupportScorer(use_verifier=False),
-                           load_messages(settings.prompts_dir))
-    evidence = [windows(chunk)]
+    return LLMAnswerer(FakeListChatModel(responses=[""]), settings.prompts_dir, scorer,
+                       load_messages(settings.prompts_dir))
+
+
+def test_a_claim_needs_one_span_of_its_passage_not_words_from_across_it():
+    evidence, text = one_passage("The 2026 bill would bar civil arrests in courthouses without a judicial warrant.",
+                                 "The court ruled on detainers held by state court officers.",
+                                 "Lunn v. Commonwealth was decided in 2017.")
+    answerer = verifying_answerer(SupportScorer(use_verifier=False))
 
     assembled = answerer.verify("Lunn v. Commonwealth barred civil arrests in courthouses without a judicial "
                                 "warrant [1].", evidence)
@@ -293,6 +302,28 @@ def test_a_claim_needs_one_span_of_its_passage_not_words_from_across_it(tmp_path
     assert quoted.verified and quoted.text == "Lunn v. Commonwealth was decided in 2017."
     window = quoted.quotes[1]
     assert text[window.start:window.end] == "Lunn v. Commonwealth was decided in 2017."
+
+
+def test_a_claim_joining_a_fact_from_a_distant_sentence_of_its_passage_is_withheld():
+    # From the packaged model's dev run: the quote shown under the claim did not say who signs.
+    evidence, _ = one_passage(
+        "An administrative warrant is an ICE warrant signed by an ICE official rather than by a judge, such as "
+        "Form I-200 or Form I-205.",
+        "A judicial warrant is a warrant signed by a judge; the ILRC \"red card\" refers to a warrant signed by "
+        "a judge or magistrate.",
+        "According to the Massachusetts Attorney General's guide, an administrative warrant does not allow ICE to "
+        "enter a home or the non-public areas of a business.")
+    answerer = verifying_answerer(SupportScorer())
+
+    joined = answerer.verify("An administrative warrant is signed by an ICE official and does not let ICE enter "
+                             "a home, according to the Attorney General's guide [1].", evidence)
+    assert not joined.verified
+    assert (joined.reason, joined.missing) == ("joins_passage_sentences", ["official"])
+    # Each half stands on a span of its own.
+    for half in ("An administrative warrant is signed by an ICE official rather than by a judge [1].",
+                 "According to the Attorney General's guide, an administrative warrant does not let ICE enter "
+                 "a home [1]."):
+        assert answerer.verify(half, evidence).verified, half
 
 
 @pytest.mark.parametrize(("spec", "problem"), [

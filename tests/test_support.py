@@ -101,6 +101,10 @@ def test_gate_rejects_altered_facts(kind: str) -> None:
      "customized by each client.",
      "Lexipol's Immigration Violations Policy is constitutionally sound and meant to be customized by each client.",
      "Lexipol replied that its policy is constitutionally sound and meant to be customized by each client."),
+    # A reviewer's pair: the reversed verb swapped for its opposite, its object in another form.
+    ("The bill would bar police from sharing release dates with ICE.",
+     "The bill lets police share release dates with ICE.",
+     "The bill would bar police from sharing release dates with ICE."),
     # Saying someone said what they did not: the policy cites Lunn; Lunn says nothing here.
     ("Citing Lunn v. Commonwealth, the Trial Court policy bars court staff from holding a person who is not "
      "in state custody just to give ICE time.",

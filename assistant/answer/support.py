@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from assistant.text import normalize, split_sentences
+from assistant.text import normalize, split_sentences, stem
 
 if TYPE_CHECKING:
     from assistant.answer.verifier import Verifier
@@ -225,7 +225,7 @@ def fact_gate(claim: str, evidence: str) -> GateResult:
     dropped = [] if restated is None else [*_dropped_speaker(claim, restated), *_dropped_reversal(claim, restated),
                                            *_dropped_hypothetical(claim, restated), *_dropped_hedge(claim, restated),
         *_dropped_permission(claim, restated), *_skipped_reversal(claim, restated)]
-    dropped += _misattributed(claim, evidence)
+    dropped = list(dict.fromkeys([*dropped, *_misattributed(claim, evidence)]))
     return GateResult(passed=not missing and not negation_mismatch and not dropped, missing=missing,
                       negation_mismatch=negation_mismatch, dropped=dropped)
 
@@ -417,6 +417,11 @@ def _dropped_hedge(claim: str, restated: str) -> list[str]:
     return []
 
 
+def _same_word(claimed: str, word: str) -> bool:
+    """The same word in another form: "share" and "sharing", "detainers" and "detained"."""
+    return claimed.startswith(word[:5]) or stem(claimed) == stem(word)
+
+
 def _dropped_reversal(claim: str, restated: str) -> list[str]:
     """["abolishing"] when `restated` reverses or limits something ("regulating or abolishing gang
     databases") that the claim names without a reversing verb or negation just before it; []
@@ -432,8 +437,8 @@ def _dropped_reversal(claim: str, restated: str) -> list[str]:
         target = following[:_OBJECT_WORDS]
         if not target:
             continue
-        found = [j for j, claimed in enumerate(claim_words) if any(claimed.startswith(t[:5]) for t in target)]
-        if all(any(c.startswith(t[:5]) for c in claim_words) for t in target) and not any(
+        found = [j for j, claimed in enumerate(claim_words) if any(_same_word(claimed, t) for t in target)]
+        if all(any(_same_word(c, t) for c in claim_words) for t in target) and not any(
                 _near(claim_words, j, lambda w: w in _REVERSING_VERBS or bool(_NOT.fullmatch(w))) for j in found):
             return [word]
     return []
