@@ -28,7 +28,7 @@ from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 
 from assistant.answer.extractive import stems
 from assistant.answer.injection import data_sentences, passage_data, strip_markers
-from assistant.answer.support import GateResult, Support, SupportScorer, fact_gate
+from assistant.answer.support import Support, SupportScorer
 from assistant.errors import UserError
 from assistant.prompts import load_prompt
 from assistant.retrieve.rewrite import content_words
@@ -354,7 +354,7 @@ class LLMAnswerer:
             return Checked(text, cited, [], 0.0, "uncited", reason)
         quotes: dict[int, Window] = {}
         scores: dict[int, float] = {}
-        best: tuple[float, Support, GateResult] | None = None
+        best: Support | None = None
         out_of_context = False  # a span supports it, the passage read whole does not
         borrowed: list[str] = []  # ... but only with words from another sentence of its passage
         claim_stems = stems(text)
@@ -363,15 +363,16 @@ class LLMAnswerer:
             closest = sorted(evidence[n - 1], key=lambda w: (-len(claim_stems & stems(w.evidence)),
                                                              w.end - w.start))[:_WINDOWS_SCORED]
             for window in closest:
-                support, gate = self.scorer.score(text, window.evidence), fact_gate(text, window.evidence)
-                if support.verdict == "supported" and gate.passed and support.score > scores.get(n, -1.0):
+                # "supported" and "partial" mean the fact gate passed too.
+                support = self.scorer.score(text, window.evidence)
+                if support.verdict == "supported" and support.score > scores.get(n, -1.0):
                     taken = borrowed_words(text, window, evidence[n - 1])
                     if taken:
                         borrowed = borrowed or taken
                     else:
                         quotes[n], scores[n] = window, support.score
-                if best is None or support.score > best[0]:
-                    best = (support.score, support, gate)
+                if best is None or support.score > best.score:
+                    best = support
             if n in quotes and passages and self.scorer.score(text, passages[n - 1]).verdict != "supported":
                 del quotes[n], scores[n]
                 out_of_context = True
@@ -383,10 +384,8 @@ class LLMAnswerer:
             return Checked(text, cited, [], 0.0, "unsupported", "joins_passage_sentences", borrowed)
         if best is None:  # the cited passages hold nothing but instructions to an AI
             return Checked(text, cited, [], 0.0, "unsupported", "unsupported")
-        _, support, gate = best
-        return Checked(text, cited, [], support.score,
-                       "partial" if support.verdict == "partial" and gate.passed else "unsupported",
-                       "unsupported", list(dict.fromkeys([*gate.missing, *support.missing])))
+        return Checked(text, cited, [], best.score, "partial" if best.verdict == "partial" else "unsupported",
+                       "unsupported", best.missing)
 
     def _cite(self, chunk: Chunk, window: Window, citations: dict[tuple[str, int], Citation]) -> int:
         """The citation number quoting `window` of `chunk`."""

@@ -220,12 +220,14 @@ def fact_gate(claim: str, evidence: str) -> GateResult:
     evidence_norm = normalize(evidence)
     missing = [n for n in claim_numbers(claim) if _number_key(n) not in evidence_numbers]
     missing += [name for name in claim_names(claim) if not _name_found(name, evidence, evidence_norm)]
-    restated = _restated_sentence(claim, evidence)
-    negation_mismatch = _negation_mismatch(claim, evidence, restated)
-    dropped = [] if restated is None else [*_dropped_speaker(claim, restated), *_dropped_reversal(claim, restated),
-                                           *_dropped_hypothetical(claim, restated), *_dropped_hedge(claim, restated),
-        *_dropped_permission(claim, restated), *_skipped_reversal(claim, restated)]
-    dropped = list(dict.fromkeys([*dropped, *_misattributed(claim, evidence)]))
+    claim_words = _tokens(claim)
+    restated = _restated_sentence(claim_words, evidence)
+    negation_mismatch = _negation_mismatch(claim, claim_words, evidence, restated)
+    dropped: list[str] = []
+    if restated is not None:
+        restated_words = _tokens(restated)
+        dropped = [word for gate in _MEANING_GATES for word in gate(claim_words, restated_words)]
+    dropped = list(dict.fromkeys([*dropped, *_misattributed(claim_words, _tokens(evidence))]))
     return GateResult(passed=not missing and not negation_mismatch and not dropped, missing=missing,
                       negation_mismatch=negation_mismatch, dropped=dropped)
 
@@ -235,17 +237,17 @@ def _tokens(text: str) -> list[str]:
     return re.findall(r"[a-z0-9$%§]+(?:'[a-z]+)?", normalize(text))
 
 
-def _restated_sentence(claim: str, evidence: str) -> str | None:
+def _restated_sentence(claim_tokens: list[str], evidence: str) -> str | None:
     """The evidence sentence the claim restates: the one sharing most of its words (60% or more).
     Lines are split first, so a passage title never joins its first sentence."""
-    claim_words = set(_tokens(claim))
+    claim_words = set(claim_tokens)
     sentences = [s for line in evidence.splitlines() for s in split_sentences(line)] or [evidence]
     shared = {sentence: len(claim_words & set(_tokens(sentence))) for sentence in sentences}
     closest = max(shared, key=shared.__getitem__)
     return closest if shared[closest] >= 0.6 * len(claim_words) else None
 
 
-def _negation_mismatch(claim: str, evidence: str, restated: str | None) -> bool:
+def _negation_mismatch(claim: str, claim_words: list[str], evidence: str, restated: str | None) -> bool:
     """A negated claim needs a negation in the evidence. And a claim restating an evidence
     sentence must keep that sentence's "not X" when it states X: dropping the negation of a
     word the claim still uses ("did not call ICE" -> "called ICE") flips the meaning, while
@@ -254,7 +256,6 @@ def _negation_mismatch(claim: str, evidence: str, restated: str | None) -> bool:
         return True
     if _NOT.search(claim) or restated is None:
         return False  # the claim says "not" itself; whether it is the same "not" is the verifier's call
-    claim_words = _tokens(claim)
     claim_text = " ".join(claim_words)
     for match in _NEGATION.finditer(restated):
         if " ".join(_tokens(restated[match.start():])[:2]) in claim_text:
@@ -278,12 +279,10 @@ def _near(words: list[str], index: int, wanted: Callable[[str], bool]) -> bool:
     return any(wanted(w) for w in words[max(0, index - _KEPT_WITHIN):index])
 
 
-def _dropped_speaker(claim: str, restated: str) -> list[str]:
-    """["mayor said"] when the claim states what a person or agency said in `restated` without
+def _dropped_speaker(claim_words: list[str], evidence_words: list[str]) -> list[str]:
+    """["mayor said"] when the claim states what a person or agency said in the evidence sentence without
     keeping both who said it and that it was said; [] otherwise."""
-    claim_words = _tokens(claim)
     content = set(claim_words) - _STOPWORDS
-    evidence_words = _tokens(restated)
     for i, word in enumerate(evidence_words):
         if word not in _SPEECH_VERBS:
             continue
@@ -303,12 +302,10 @@ def _dropped_speaker(claim: str, restated: str) -> list[str]:
     return []
 
 
-def _misattributed(claim: str, evidence: str) -> list[str]:
+def _misattributed(claim_words: list[str], evidence_words: list[str]) -> list[str]:
     """["lunn says"] when the claim says someone said something ("Lunn says courts can't hold
     people") but the evidence never has them saying anything ("Citing Lunn, the policy bars...");
     [] otherwise. Documents are exempt: the cited passage is theirs."""
-    claim_words = _tokens(claim)
-    evidence_words = _tokens(evidence)
     for i, word in enumerate(claim_words):
         if word not in _CLAIMED_SPEECH or not i:
             continue
@@ -324,11 +321,9 @@ def _misattributed(claim: str, evidence: str) -> list[str]:
     return []
 
 
-def _dropped_hypothetical(claim: str, restated: str) -> list[str]:
-    """["would bar"] when `restated` says something would happen and the claim says it does; []
+def _dropped_hypothetical(claim_words: list[str], evidence_words: list[str]) -> list[str]:
+    """["would bar"] when the evidence sentence says something would happen and the claim says it does; []
     otherwise. "would have" is left alone: it mostly tells what did not happen."""
-    claim_words = _tokens(claim)
-    evidence_words = _tokens(restated)
     for i, word in enumerate(evidence_words):
         if word not in _HYPOTHETICAL:
             continue
@@ -341,11 +336,9 @@ def _dropped_hypothetical(claim: str, restated: str) -> list[str]:
     return []
 
 
-def _dropped_permission(claim: str, restated: str) -> list[str]:
-    """["lets tell"] when `restated` permits something ("lets court staff tell ICE") that the claim
+def _dropped_permission(claim_words: list[str], evidence_words: list[str]) -> list[str]:
+    """["lets tell"] when the evidence sentence permits something ("lets court staff tell ICE") that the claim
     says will or does happen; [] otherwise."""
-    claim_words = _tokens(claim)
-    evidence_words = _tokens(restated)
     for i, word in enumerate(evidence_words):
         if word not in _PERMITTING or (i and evidence_words[i - 1] in _BEFORE_NOUN):
             continue
@@ -360,15 +353,13 @@ def _dropped_permission(claim: str, restated: str) -> list[str]:
     return []
 
 
-def _skipped_reversal(claim: str, restated: str) -> list[str]:
+def _skipped_reversal(claim_words: list[str], evidence_words: list[str]) -> list[str]:
     """["limits"] when the claim joins two words ("recommends gang databases") that the evidence
     only ever separates by a reversal governing the second ("recommends ..., along with limits on
     fingerprint transmission, gang databases"); [] otherwise."""
-    claim_tokens = _tokens(claim)
-    claim_words = [w for w in claim_tokens if w not in _STOPWORDS]
-    evidence_words = _tokens(restated)
-    reversing = (_REVERSING_VERBS | _REVERSING_NOUNS) - set(claim_tokens)  # a reversal the claim keeps is fine
-    for first, second in itertools.pairwise(claim_words):
+    reversing = (_REVERSING_VERBS | _REVERSING_NOUNS) - set(claim_words)  # a reversal the claim keeps is fine
+    content = [w for w in claim_words if w not in _STOPWORDS]
+    for first, second in itertools.pairwise(content):
         if first in reversing or second in reversing or _NOT.fullmatch(first):
             continue
         skipped = [_governing_reversal(evidence_words[start + 1:end], reversing)
@@ -395,11 +386,9 @@ def _hedged(words: list[str]) -> bool:
         w in _HEDGING_VERBS and nxt == "to" for w, nxt in itertools.pairwise(words))
 
 
-def _dropped_hedge(claim: str, restated: str) -> list[str]:
-    """["probably"] or ["more than 200"] when `restated` hedges what the claim states plainly;
+def _dropped_hedge(claim_words: list[str], evidence_words: list[str]) -> list[str]:
+    """["probably"] or ["more than 200"] when the evidence sentence hedges what the claim states plainly;
     [] otherwise."""
-    claim_words = _tokens(claim)
-    evidence_words = _tokens(restated)
     if not _hedged(claim_words):
         for i, word in enumerate(evidence_words):
             hedging = word in _HEDGES and (not i or evidence_words[i - 1] not in {"more", "less", "most", "least"})
@@ -422,12 +411,10 @@ def _same_word(claimed: str, word: str) -> bool:
     return claimed.startswith(word[:5]) or stem(claimed) == stem(word)
 
 
-def _dropped_reversal(claim: str, restated: str) -> list[str]:
-    """["abolishing"] when `restated` reverses or limits something ("regulating or abolishing gang
+def _dropped_reversal(claim_words: list[str], evidence_words: list[str]) -> list[str]:
+    """["abolishing"] when the evidence sentence reverses or limits something ("regulating or abolishing gang
     databases") that the claim names without a reversing verb or negation just before it; []
     otherwise."""
-    claim_words = _tokens(claim)
-    evidence_words = _tokens(restated)
     for i, word in enumerate(evidence_words):
         if word not in _REVERSING_VERBS or (i and evidence_words[i - 1] in _BEFORE_NOUN):
             continue
@@ -442,6 +429,13 @@ def _dropped_reversal(claim: str, restated: str) -> list[str]:
                 _near(claim_words, j, lambda w: w in _REVERSING_VERBS or bool(_NOT.fullmatch(w))) for j in found):
             return [word]
     return []
+
+
+# What a claim restating one evidence sentence must keep; each gate reads the claim's words and
+# that sentence's, and names what the claim dropped.
+_MEANING_GATES: tuple[Callable[[list[str], list[str]], list[str]], ...] = (
+    _dropped_speaker, _dropped_reversal, _dropped_hypothetical, _dropped_hedge, _dropped_permission,
+    _skipped_reversal)
 
 
 @dataclass
@@ -527,35 +521,35 @@ class SupportScorer:
 
     def score_many(self, pairs: Sequence[tuple[str, str]]) -> list[Support]:
         """Score pairs in one batch: gates first, the model only for what they let through."""
-        probabilities = self.probabilities(pairs)
-        return [self.judge(claim, evidence, p) for (claim, evidence), p in zip(pairs, probabilities, strict=True)]
-
-    def probabilities(self, pairs: Sequence[tuple[str, str]]) -> list[float | None]:
-        """The verifier's (or overlap's) support probability for each pair the gates pass; None
-        where a gate already decided."""
-        undecided = [i for i, (claim, evidence) in enumerate(pairs)
-                     if not _quoted(claim, evidence) and fact_gate(claim, evidence).passed]
-        out: list[float | None] = [None] * len(pairs)
+        gates = [_gate(claim, evidence) for claim, evidence in pairs]
+        undecided = [i for i, gate in enumerate(gates) if gate is not None and gate.passed]
+        probabilities: list[float | None] = [None] * len(pairs)
         verifier = self.verifier
-        if verifier is None:
-            for i in undecided:
-                out[i] = word_overlap(*pairs[i])
-        else:
-            for i, p in zip(undecided, verifier.probabilities([pairs[i] for i in undecided]), strict=True):
-                out[i] = p
-        return out
+        model = verifier.probabilities if verifier else lambda batch: [word_overlap(*pair) for pair in batch]
+        for i, p in zip(undecided, model([pairs[i] for i in undecided]), strict=True):
+            probabilities[i] = p
+        return [self._combine(claim, evidence, gate, p)
+                for (claim, evidence), gate, p in zip(pairs, gates, probabilities, strict=True)]
 
     def judge(self, claim: str, evidence: str, probability: float | None) -> Support:
-        """Combine the layers for one pair, given `probabilities` for it."""
+        """The verdict for one pair given a model probability for it (threshold sweeps use this)."""
+        return self._combine(claim, evidence, _gate(claim, evidence), probability)
+
+    def _combine(self, claim: str, evidence: str, gate: GateResult | None, probability: float | None) -> Support:
+        """An exact quote (gate None) is supported; a failed gate decides; else the model does."""
         thresholds = self.thresholds
-        if _quoted(claim, evidence):
+        if gate is None:
             return Support(1.0, "supported")
-        gate = fact_gate(claim, evidence)
         if not gate.passed or probability is None:
             # Overlap still ranks failed passages, so `check` can show the closest one.
             score = thresholds.gate_cap * word_overlap(claim, evidence)
             return Support(score, "unsupported", gate.missing)
         return Support(probability, thresholds.verdict(probability))
+
+
+def _gate(claim: str, evidence: str) -> GateResult | None:
+    """The fact gate's result, or None for an exact quote, which needs no gate."""
+    return None if _quoted(claim, evidence) else fact_gate(claim, evidence)
 
 
 def _quoted(claim: str, evidence: str) -> bool:
