@@ -147,4 +147,5 @@ def english_stemmer() -> Any:
 
 
 def stem(word: str) -> str:
+    """The Snowball stem of one lower-case word ("sharing" -> "share")."""
     return english_stemmer().stemWord(word)

@@ -3,10 +3,11 @@
 The model gets numbered passages and must cite [n] in every sentence. Each sentence is checked
 as soon as it is complete: one or two adjacent sentences of a passage it cites must support it
 (SupportScorer) and contain its numbers, dates and names (fact_gate); that span becomes the
-citation's quote. Unsupported or uncited sentences are removed (or flagged,
-if configured), and `Answer.removed` says which and why. When the model refuses, fails, times
-out, or too little of what it wrote survives, the extractive answer is shown instead, with a
-notice saying why.
+citation's quote. The passage read whole must support it too, and it may not take words from
+another sentence of the passage about the same thing (borrowed_words). Unsupported or uncited
+sentences are removed (or flagged, if configured), and `Answer.removed` says which and why.
+When the model refuses, fails, times out, or too little of what it wrote survives, the
+extractive answer is shown instead, with a notice saying why.
 
 Passages are data (see injection.py): citation-like markers and sentences addressed to an AI
 are taken out of the passages before the model reads them and before they serve as evidence, so
@@ -93,7 +94,8 @@ def borrowed_words(claim: str, window: Window, passage: list[Window]) -> list[st
     Such a claim joins a fact from elsewhere in the passage to the window's: "An administrative
     warrant is signed by an ICE official and does not let ICE enter a home" took "official" from
     the glossary's first sentence and the rest from its third, so the quote shown under it did
-    not say who signs. Words found nowhere in the passage are paraphrase, the scorer's call."""
+    not say who signs. Words found nowhere in the passage are paraphrase, the scorer's call. An
+    adjacent sentence counts too: the two-sentence window holding both is scored on its own."""
     claim_stems = stems(claim)
     missing = claim_stems - stems(window.evidence)
     taken: set[str] = set()
@@ -363,7 +365,7 @@ class LLMAnswerer:
             closest = sorted(evidence[n - 1], key=lambda w: (-len(claim_stems & stems(w.evidence)),
                                                              w.end - w.start))[:_WINDOWS_SCORED]
             for window in closest:
-                # "supported" and "partial" mean the fact gate passed too.
+                # "supported" and "partial" mean the fact gate passed, or the claim quotes the window word for word.
                 support = self.scorer.score(text, window.evidence)
                 if support.verdict == "supported" and support.score > scores.get(n, -1.0):
                     taken = borrowed_words(text, window, evidence[n - 1])

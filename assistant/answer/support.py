@@ -220,6 +220,7 @@ def fact_gate(claim: str, evidence: str) -> GateResult:
     evidence_norm = normalize(evidence)
     missing = [n for n in claim_numbers(claim) if _number_key(n) not in evidence_numbers]
     missing += [name for name in claim_names(claim) if not _name_found(name, evidence, evidence_norm)]
+    missing = list(dict.fromkeys(missing))
     claim_words = _tokens(claim)
     restated = _restated_sentence(claim_words, evidence)
     negation_mismatch = _negation_mismatch(claim, claim_words, evidence, restated)

@@ -29,8 +29,8 @@ _STOP = {
 
 
 def content_words(text: str) -> list[str]:
-    """Lower-case words that carry meaning, without the full stop or quote that ends them
-    ("report." is "report"); inner dots stay ("u.s.a" from "U.S.A.")."""
+    """Lower-case words that carry meaning, without dots or quotes at either end ("report." is
+    "report", "'90s" is "90s"); inner dots stay ("u.s.a" from "U.S.A.")."""
     found = (w.strip(".'") for w in re.findall(r"[A-Za-z0-9()'.§-]+", text.lower()))
     return [w for w in found if w not in _STOP and len(w) > 1]
 
