@@ -48,9 +48,8 @@ _WINDOW_SENTENCES = 2
 # Only the windows sharing the most words with the claim go to the support scorer, bounding its cost.
 _WINDOWS_SCORED = 3
 # A sentence outside the window sharing this many of the claim's words (besides the ones the window
-# lacks) is about the same thing. On the three labelled attribution sets, among pairs that one or two
-# adjacent evidence sentences support, 3 rejects 8 of 58 unsupported and 4 of 209 supported claims
-# (2: 12 and 8; 4: 6 and 2).
+# lacks) is about the same thing. Chosen with evals/joined_sentences.py on the labelled attribution
+# sets (evals/reports/joined-sentences.md).
 _SAME_SUBJECT = 3
 # "Yes, …" / "No, …" answers the question, which the passage cannot confirm; the rest it can.
 _YES_NO = re.compile(r"^(?:yes|no)\b\s*[,.;:–—-]?\s*", re.IGNORECASE)
@@ -87,7 +86,7 @@ def windows(chunk: Chunk) -> list[Window]:
     return found
 
 
-def borrowed_words(claim: str, window: Window, passage: list[Window]) -> list[str]:
+def borrowed_words(claim: str, window: Window, passage: list[Window], same_subject: int = _SAME_SUBJECT) -> list[str]:
     """Claim words the window lacks but another sentence of its passage has, where that sentence
     is about the same thing (it shares at least _SAME_SUBJECT more of the claim's words).
 
@@ -104,7 +103,7 @@ def borrowed_words(claim: str, window: Window, passage: list[Window]) -> list[st
             continue
         other_stems = stems(other.evidence)
         found = missing & other_stems
-        if found and len((claim_stems & other_stems) - found) >= _SAME_SUBJECT:
+        if found and len((claim_stems & other_stems) - found) >= same_subject:
             taken |= found
     return [word for word in dict.fromkeys(content_words(claim)) if stems(word) & taken]
 
