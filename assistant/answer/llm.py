@@ -21,6 +21,7 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +72,12 @@ class Window:
     evidence: str
     sentences: int = 1
 
+    @cached_property
+    def word_stems(self) -> set[str]:
+        """Stems of the span's content words, computed once: every claim of the answer ranks and
+        checks the passage's windows by them."""
+        return stems(self.evidence)
+
 
 def windows(chunk: Chunk) -> list[Window]:
     data = set(data_sentences(chunk))
@@ -88,7 +95,7 @@ def windows(chunk: Chunk) -> list[Window]:
 
 def borrowed_words(claim: str, window: Window, passage: list[Window], same_subject: int = _SAME_SUBJECT) -> list[str]:
     """Claim words the window lacks but another sentence of its passage has, where that sentence
-    is about the same thing (it shares at least _SAME_SUBJECT more of the claim's words).
+    is about the same thing (it shares at least `same_subject` more of the claim's words).
 
     Such a claim joins a fact from elsewhere in the passage to the window's: "An administrative
     warrant is signed by an ICE official and does not let ICE enter a home" took "official" from
@@ -96,14 +103,13 @@ def borrowed_words(claim: str, window: Window, passage: list[Window], same_subje
     not say who signs. Words found nowhere in the passage are paraphrase, the scorer's call. An
     adjacent sentence counts too: the two-sentence window holding both is scored on its own."""
     claim_stems = stems(claim)
-    missing = claim_stems - stems(window.evidence)
+    missing = claim_stems - window.word_stems
     taken: set[str] = set()
     for other in passage:
         if other.sentences > 1 or (other.start < window.end and window.start < other.end):
             continue
-        other_stems = stems(other.evidence)
-        found = missing & other_stems
-        if found and len((claim_stems & other_stems) - found) >= same_subject:
+        found = missing & other.word_stems
+        if found and len((claim_stems & other.word_stems) - found) >= same_subject:
             taken |= found
     return [word for word in dict.fromkeys(content_words(claim)) if stems(word) & taken]
 
@@ -361,7 +367,7 @@ class LLMAnswerer:
         claim_stems = stems(text)
         for n in known:
             # Most shared words first; on a tie the shorter span, so the quote is as tight as it can be.
-            closest = sorted(evidence[n - 1], key=lambda w: (-len(claim_stems & stems(w.evidence)),
+            closest = sorted(evidence[n - 1], key=lambda w: (-len(claim_stems & w.word_stems),
                                                              w.end - w.start))[:_WINDOWS_SCORED]
             for window in closest:
                 # "supported" and "partial" mean the fact gate passed, or the claim quotes the window word for word.
