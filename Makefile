@@ -8,7 +8,7 @@ export HF_HUB_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: setup index run chat test lint bench bench-ui browser eval clean models test-model
+.PHONY: setup index run chat test test-fast lint bench bench-ui browser ocr eval clean models test-model
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -21,15 +21,22 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 # Fast when nothing changed: the manifest of content hashes is compared, no model loaded.
-index: setup
+index: setup ocr
 	$(VENV)/bin/assistant ingest
 
 run: index
 	$(VENV)/bin/assistant serve
 
-test: index browser test-model
+test: index browser test-model ocr
 	$(PY) -m ruff check assistant tests evals
 	$(PY) -m pytest -q
+
+# Pure logic only: no index, no model, no subprocess, server, browser or OCR (tests/conftest.py
+# marks tests by what they need and fails any that loads a model unmarked). For development.
+FAST := not (index or model or cli or server or browser or netns or ocr)
+test-fast: setup
+	$(PY) -m ruff check assistant tests evals
+	$(PY) -m pytest -q -m "$(FAST)"
 
 lint: setup
 	$(PY) -m ruff check assistant tests evals
@@ -41,6 +48,16 @@ bench: index
 browser:
 	@test -x /usr/bin/chromium || { $(SUDO) apt-get update -qq && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+# Debian's tesseract (English, Spanish, Portuguese, French) and poppler's pdftoppm: OCR for
+# scanned PDFs. Local programs only; ingest says which file needs them when they are missing.
+OCR_LANGS := eng spa por fra
+OCR_DATA := /usr/share/tesseract-ocr/5/tessdata
+ocr:
+	@test -x /usr/bin/tesseract && test -x /usr/bin/pdftoppm && \
+		( for l in $(OCR_LANGS); do test -f $(OCR_DATA)/$$l.traineddata || exit 1; done ) || \
+		{ $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		tesseract-ocr poppler-utils $(addprefix tesseract-ocr-,$(OCR_LANGS)); }
 
 # Web UI time to first token (headless Chromium) and 20 concurrent /api/ask clients.
 bench-ui: index browser
@@ -62,5 +79,6 @@ test-model: setup
 eval: index
 	$(VENV)/bin/assistant eval
 
-clean:
-	rm -rf .assistant
+# Removes the index (it is rebuilt from the corpus); your added documents stay.
+clean: setup
+	rm -rf "$$($(PY) -c 'from assistant.settings import Settings; print(Settings.load().index_dir)')"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from assistant.errors import UserError
 from assistant.settings import Settings
-from assistant.types import Answer, StreamEvent
+from assistant.types import Answer, EventKind, StreamEvent
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,6 +27,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `assistant config | head`: the reader left; nothing more to say
+        sys.stderr.close()
+        return 0
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -84,6 +87,12 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("file", help="JSON {answer, passages} or plain text; '-' reads stdin")
     check.add_argument("--json", action="store_true", help="print the report as JSON")
     check.set_defaults(run=_check)
+
+    config = commands.add_parser("config", help="print every setting: the value in effect, where it came "
+                                                "from, and what it does")
+    config.add_argument("--markdown", action="store_true", help="a Markdown table of the settings and their "
+                                                                  "defaults (the README's)")
+    config.set_defaults(run=_config)
     return parser
 
 
@@ -103,10 +112,11 @@ def _ingest(settings: Settings, args: argparse.Namespace) -> int:
 def _fetch_sources(settings: Settings, args: argparse.Namespace) -> int:
     from assistant.ingest.fetch import fetch_sources
 
-    report = fetch_sources(args.sources or settings.corpus_dir / "sources.yaml", settings.corpus_dir / "fetched")
+    target = settings.documents_dir / "fetched"
+    report = fetch_sources(args.sources or settings.ingest.corpus_dir / "sources.yaml", target)
     for line in report.failed:
         print(f"not fetched: {line}", file=sys.stderr)
-    print(f"Fetched {len(report.saved)} document(s) into {settings.corpus_dir / 'fetched'}; "
+    print(f"Fetched {len(report.saved)} document(s) into {target}; "
           f"{len(report.failed)} failed.")
     return _ingest(settings, argparse.Namespace(paths=[], strict=False, rebuild=False)) if report.saved else 1
 
@@ -114,7 +124,7 @@ def _fetch_sources(settings: Settings, args: argparse.Namespace) -> int:
 def _add(settings: Settings, args: argparse.Namespace) -> int:
     from assistant.ingest.fetch import add_document
 
-    path = add_document(args.file, settings.corpus_dir, args.title, args.url, args.kind)
+    path = add_document(args.file, settings.documents_dir, args.title, args.url, args.kind)
     print(f"Added {path}")
     return _ingest(settings, argparse.Namespace(paths=[], strict=False, rebuild=False))
 
@@ -159,12 +169,18 @@ def _check(settings: Settings, args: argparse.Namespace) -> int:
     return check_command(settings, args.file, as_json=args.json)
 
 
+def _config(settings: Settings, args: argparse.Namespace) -> int:
+    from assistant.settings_report import settings_markdown, settings_toml
+
+    print(settings_markdown() if args.markdown else settings_toml(settings))
+    return 0
+
+
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
-    from dataclasses import replace
 
     from assistant.ui.app import serve
 
-    serve(replace(settings, port=args.port) if args.port else settings)
+    serve(settings.updated({"ui": {"port": args.port}}, "--port") if args.port else settings)
     return 0
 
 
@@ -199,7 +215,7 @@ def _stream_answer(events: Generator[StreamEvent]) -> tuple[Answer | None, str]:
     draft = ""
     try:
         for event in events:
-            if event.kind == "delta":
+            if event.kind is EventKind.DELTA:
                 draft += event.text
                 print(event.text, end="", flush=True)
             elif event.answer is not None:

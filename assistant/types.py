@@ -7,8 +7,10 @@ build these records by hand.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from enum import StrEnum
+from typing import Any, Protocol
 
 # Metadata every chunk carries so a citation can be located in one click.
 CHUNK_META_KEYS = ("doc_id", "title", "source_url", "kind", "jurisdiction", "as_of", "language")
@@ -85,6 +87,33 @@ class Passage:
     lexical: float | None = None
 
 
+class Verdict(StrEnum):
+    """How far a sentence's cited passages support it."""
+
+    SUPPORTED = "supported"
+    PARTIAL = "partial"  # some of it, or support too weak to show it as verified
+    UNSUPPORTED = "unsupported"
+    UNCITED = "uncited"  # no citation, or one to a passage that does not exist
+
+
+class WithheldReason(StrEnum):
+    """Why a generated sentence was not shown as verified (`Answer.removed`)."""
+
+    UNCITED = "uncited"
+    UNKNOWN_CITATION = "unknown_citation"  # cites a passage number the model was not given
+    TOO_SHORT = "too_short"
+    UNSUPPORTED = "unsupported"  # no span of a cited passage supports it
+    UNSUPPORTED_BY_PASSAGE = "unsupported_by_passage"  # a span does, the passage read whole does not
+    JOINS_PASSAGE_SENTENCES = "joins_passage_sentences"  # needs words from another sentence of it
+    DOES_NOT_ANSWER = "does_not_answer"  # verified, but not an answer to what was asked
+
+
+class EventKind(StrEnum):
+    DELTA = "delta"  # text that may be shown as it arrives
+    SENTENCE = "sentence"  # one generated sentence with its verdict (LLM answers)
+    DONE = "done"  # the final Answer, which replaces whatever was streamed before it
+
+
 @dataclass
 class Citation:
     n: int
@@ -101,13 +130,36 @@ class Citation:
     kind: str = ""
     as_of: str = ""
 
+    @classmethod
+    def quoting(cls, n: int, chunk: Chunk, start: int, end: int) -> Citation:
+        """Citation number `n`: characters [start, end) of the document, inside `chunk`."""
+        meta = chunk.meta
+        return cls(n=n, chunk_id=chunk.chunk_id, doc_id=chunk.doc_id, title=meta.get("title", ""),
+                   source_url=meta.get("source_url", ""), page=chunk.page, section=chunk.section,
+                   text=chunk.text, quote=chunk.text[start - chunk.start:end - chunk.start],
+                   start=start, end=end, kind=meta.get("kind", ""), as_of=meta.get("as_of", ""))
+
 
 @dataclass
 class Sentence:
     text: str
     citations: list[int]
     support: float
-    verdict: str = "supported"  # supported | partial | unsupported | uncited
+    verdict: Verdict = Verdict.SUPPORTED
+
+
+@dataclass
+class RemovedSentence:
+    """A generated sentence that was not shown as verified, and why."""
+
+    text: str
+    citations: list[int]  # passage numbers as the model wrote them
+    verdict: Verdict
+    reason: WithheldReason
+    score: float
+    missing: list[str] = field(default_factory=list)  # claim words the evidence lacks
+    # With DOES_NOT_ANSWER: the answerability check that failed (a message key in prompts/).
+    unanswered: str = ""
 
 
 @dataclass
@@ -132,7 +184,7 @@ class Answer:
     referrals: list[Referral] = field(default_factory=list)
     urgent: bool = False
     search_query: str = ""
-    removed: list[dict[str, Any]] = field(default_factory=list)
+    removed: list[RemovedSentence] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -141,7 +193,11 @@ class Answer:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Answer:
         data = dict(data)
-        data["sentences"] = [Sentence(**s) for s in data.get("sentences", [])]
+        data["sentences"] = [Sentence(**{**s, "verdict": Verdict(s.get("verdict", "supported"))})
+                             for s in data.get("sentences", [])]
+        data["removed"] = [RemovedSentence(**{**r, "verdict": Verdict(r["verdict"]),
+                                              "reason": WithheldReason(r["reason"])})
+                           for r in data.get("removed", [])]
         data["citations"] = [Citation(**c) for c in data.get("citations", [])]
         data["referrals"] = [Referral(**r) for r in data.get("referrals", [])]
         return cls(**data)
@@ -149,11 +205,31 @@ class Answer:
 
 @dataclass
 class StreamEvent:
-    """One step of a streamed answer: `delta` text that may be shown as it arrives; `sentence`
-    with each generated sentence's verdict once it is checked (LLM answers only); then `done`
-    with the final Answer, which replaces whatever was streamed before it."""
+    """One step of a streamed answer (see EventKind)."""
 
-    kind: str  # delta | sentence | done
+    kind: EventKind
     text: str = ""
     answer: Answer | None = None
     sentence: Sentence | None = None
+
+
+@dataclass
+class AnswerRequest:
+    """What an answerer is asked: the question, its search query, and what retrieval found."""
+
+    question: str
+    query: str  # the question as searched: a follow-up rewritten with its topic
+    passages: list[Passage]
+    query_vector: Any  # the query's embedding (a numpy vector)
+    # The index generation the passages came from (assistant.index.reader.Snapshot): sentence
+    # vectors and BM25 statistics. Typed Any so this module imports nothing.
+    snapshot: Any
+
+
+class Answerer(Protocol):
+    """Writes an answer from retrieved passages: a stream of events ending in one DONE event.
+
+    Every interface consumes this one stream (the CLI prints deltas, the UI renders them, `ask`
+    keeps the final Answer). Closing the iterator stops the work, a model's generation included."""
+
+    def stream(self, request: AnswerRequest) -> Iterator[StreamEvent]: ...

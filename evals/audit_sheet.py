@@ -58,7 +58,7 @@ def sheet(record: dict[str, Any], messages: dict[str, str]) -> str:
 
 
 def main(path: str) -> None:
-    messages = load_messages(Settings.load().prompts_dir)
+    messages = load_messages(Settings.load().answer.prompts_dir)
     print(sheet(json.loads(Path(path).read_text(encoding="utf-8")), messages), end="")
 
 

@@ -73,16 +73,16 @@ def generate_corpus(folder: Path, words: int, seed: int = 7) -> Path:
 def bench_ingest(work: Path) -> dict[str, float]:
     """Our whole ingest (read, chunk, embed, Chroma, BM25, atomic switch) vs raw `encode`."""
     docs = generate_corpus(work / "ingest-docs", words=110_000)
-    settings = Settings.load(data_dir=work / "ingest-data")
-    shared_embedder(settings.embed_model, settings.embed_batch_size)  # model load is not ingest work
+    settings = Settings.load(values={"data_dir": work / "ingest-data"})
+    shared_embedder(settings.index.embed_model, settings.index.embed_batch_size)  # model load is not ingest work
     started = time.perf_counter()
     report = ingest(settings, [docs], progress=False)
     ours = time.perf_counter() - started
     data = read_generation(settings.index_dir, current_generation(settings.index_dir))
     texts = [embedding_input(chunk)[0] for chunk in data.chunks]
-    model = shared_embedder(settings.embed_model, settings.embed_batch_size).model
+    model = shared_embedder(settings.index.embed_model, settings.index.embed_batch_size).model
     started = time.perf_counter()
-    model.encode(texts, batch_size=settings.embed_batch_size, normalize_embeddings=True)
+    model.encode(texts, batch_size=settings.index.embed_batch_size, normalize_embeddings=True)
     raw = time.perf_counter() - started
     return {"chunks": report.chunks, "ours_chunks_per_s": round(report.chunks / ours, 1),
             "raw_encode_chunks_per_s": round(len(texts) / raw, 1),
@@ -91,8 +91,8 @@ def bench_ingest(work: Path) -> dict[str, float]:
 
 def scale_index(chunks: int) -> Settings:
     data_dir = CACHE / f"scale-{chunks}"
-    settings = Settings.load(data_dir=data_dir, chunk_words=SCALE_CHUNK_WORDS[0],
-                             chunk_max_words=SCALE_CHUNK_WORDS[1])
+    settings = Settings.load(values={"data_dir": data_dir, "ingest": {"chunk_words": SCALE_CHUNK_WORDS[0],
+                                                                        "chunk_max_words": SCALE_CHUNK_WORDS[1]}})
     docs = CACHE / f"scale-{chunks}-docs"
     if not docs.exists():
         generate_corpus(docs, words=int(chunks * SCALE_CHUNK_WORDS[0] * 0.97))
@@ -163,7 +163,7 @@ def main() -> int:
         work = Path(tmp)
         result["ingest"] = bench_ingest(work)
         print("ingest", result["ingest"], file=sys.stderr)
-        corpus_settings = Settings.load(data_dir=work / "corpus-data")
+        corpus_settings = Settings.load(values={"data_dir": work / "corpus-data"})
         ingest(corpus_settings, progress=False)
         result["corpus"] = {**bench_ask(corpus_settings, questions),
                             "recall@5": our_recall(corpus_settings, standalone)}

@@ -27,7 +27,8 @@ def main() -> int:
     rows = []
     for target, most in SIZES:
         with tempfile.TemporaryDirectory() as data_dir:
-            settings = Settings.load(data_dir=Path(data_dir), chunk_words=target, chunk_max_words=most)
+            settings = Settings.load(values={"data_dir": Path(data_dir),
+                                            "ingest": {"chunk_words": target, "chunk_max_words": most}})
             report = ingest(settings, progress=False)
             started = time.perf_counter()
             summary = evaluate(Assistant.from_settings(settings), questions).overall

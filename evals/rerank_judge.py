@@ -12,7 +12,6 @@ import statistics
 import sys
 import tempfile
 import time
-from dataclasses import replace
 from pathlib import Path
 
 from assistant.assistant import Assistant
@@ -49,13 +48,13 @@ def main() -> int:
     questions = [q for q in load_questions(ROOT / "evals" / "dev_questions.jsonl")
                  if q.gold_doc_ids and not q.history][:args.limit]
     with tempfile.TemporaryDirectory() as data_dir:
-        settings = Settings.load(data_dir=Path(data_dir))
+        settings = Settings.load(values={"data_dir": Path(data_dir)})
         ingest(settings, progress=False)
         assistant = Assistant.from_settings(settings)
         rows = [measure(assistant, questions, "sentence (default)")]
-        prompt = load_prompt(settings.prompts_dir, "rerank_judge")
+        prompt = load_prompt(settings.answer.prompts_dir, "rerank_judge")
         for model in args.models.split(","):
-            chat_model = make_chat_model(replace(settings, llm=f"local:{model}"))
+            chat_model = make_chat_model(settings.updated({"llm": {"backend": f"local:{model}"}}, "arguments"))
             assistant.retriever.reranker = LLMJudgeReranker(chat_model, prompt, SentenceReranker())
             rows.append(measure(assistant, questions, f"sentence + {model} judge on top 4"))
             print(rows[-1], file=sys.stderr)

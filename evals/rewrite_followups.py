@@ -1,8 +1,8 @@
 """Follow-up rewriting, measured: does the search query built from a follow-up ("and the year
 before?") retrieve the gold document? Compares no rewriting, the deterministic rewriter, and
-the configured LLM (the `llm` setting, e.g. ASSISTANT_LLM=local) on the dev-set follow-ups.
+the configured LLM (the `llm` setting, e.g. ASSISTANT_LLM_BACKEND=local) on the dev-set follow-ups.
 
-    ASSISTANT_LLM=local python evals/rewrite_followups.py [--set evals/dev_questions.jsonl]
+    ASSISTANT_LLM_BACKEND=local python evals/rewrite_followups.py [--set evals/dev_questions.jsonl]
 
 Prints a table and writes evals/reports/followup-rewrite.md.
 """
@@ -39,10 +39,10 @@ def main(argv: list[str] | None = None) -> int:
                 rewritten[q.id] = generator.rewrite_follow_up(q.question, q.history) or q.question
             return rewritten[q.id]
 
-        methods[f"llm ({settings.llm})"] = llm
+        methods[f"llm ({settings.llm.backend})"] = llm
         # A variant: the deterministic rewriter also fills in a rewrite the model left elliptical.
         methods["llm + deterministic"] = lambda q: rewrite_follow_up(llm(q), q.history)
-    k = settings.top_k
+    k = settings.retrieve.top_k
     rows = []
     totals = {name: [0, 0, 0.0] for name in methods}  # hits@1, hits@k, seconds
     snapshot = assistant.reader.snapshot()

@@ -37,8 +37,8 @@ def running_server(data_dir: Path, corpus_dir: Path, port: int, log_path: Path,
                    netguard_log: Path | None = None, timeout: float = 240) -> Iterator[str]:
     """`assistant serve` on 127.0.0.1:`port`; yields its base URL once the UI answers.
     With `netguard_log`, every outbound connection the server attempts is refused and logged."""
-    env = {**os.environ, "ASSISTANT_DATA_DIR": str(data_dir), "ASSISTANT_CORPUS_DIR": str(corpus_dir),
-           "ASSISTANT_HOST": "127.0.0.1", "ASSISTANT_PORT": str(port), "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "ASSISTANT_DATA_DIR": str(data_dir), "ASSISTANT_INGEST_CORPUS_DIR": str(corpus_dir),
+           "ASSISTANT_UI_HOST": "127.0.0.1", "ASSISTANT_UI_PORT": str(port), "PYTHONPATH": str(ROOT)}
     if netguard_log is not None:
         env.update(PYTHONPATH=f"{NETGUARD}{os.pathsep}{ROOT}", NETGUARD_LOG=str(netguard_log))
     url = f"http://127.0.0.1:{port}"

@@ -14,7 +14,7 @@ from assistant.retrieve.rewrite import rewrite_follow_up
 from assistant.types import Answer, Chunk, Passage
 from tests.conftest import run_cli
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.index
 
 ANSWERABLE = [
     "What did the SJC decide in Lunn v. Commonwealth?",
@@ -35,7 +35,7 @@ def test_answers_are_cited_and_every_quote_verifies_against_the_source(assistant
     assert answer.sentences and all(s.citations for s in answer.sentences)
     assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
     for citation in answer.citations:
-        text = _document_text(str(assistant.settings.corpus_dir / f"{citation.doc_id}.md"))
+        text = _document_text(str(assistant.settings.ingest.corpus_dir / f"{citation.doc_id}.md"))
         assert text[citation.start:citation.end] == citation.quote
         assert citation.quote in citation.text
         assert citation.source_url.startswith("http") and citation.title
@@ -158,6 +158,7 @@ def test_rewrite_leaves_standalone_questions_alone():
     assert "police" in rewrite_follow_up("and in Boston?", ["Do police share data with ICE?"])
 
 
+@pytest.mark.cli
 def test_cli_ask_json_reads_one_question_per_line(corpus_settings):
     result = run_cli("ask", "--json", "-", env={"ASSISTANT_DATA_DIR": str(corpus_settings.data_dir)},
                      input_text="What is a detainer?\n\nWhat is the capital of Peru?\n")
@@ -167,12 +168,14 @@ def test_cli_ask_json_reads_one_question_per_line(corpus_settings):
     assert not lines[0]["abstained"] and lines[1]["abstained"]
 
 
+@pytest.mark.cli
 def test_cli_ask_prints_numbered_sources(corpus_settings):
     result = run_cli("ask", "What is the Boston Trust Act?", env={"ASSISTANT_DATA_DIR": str(corpus_settings.data_dir)})
     assert result.returncode == 0, result.stderr
     assert "Sources:" in result.stdout and "[1]" in result.stdout and "https://" in result.stdout
 
 
+@pytest.mark.cli
 def test_cli_without_an_index_says_how_to_build_one(tmp_path):
     result = run_cli("ask", "anything", env={"ASSISTANT_DATA_DIR": str(tmp_path)})
     assert result.returncode == 1

@@ -32,7 +32,8 @@ def test_loader_names_what_is_missing(tmp_path):
         load_beir(tmp_path)
 
 
-@pytest.mark.slow
+@pytest.mark.cli
+@pytest.mark.model
 def test_beir_json_reports_every_retriever_and_keeps_its_index(tmp_path):
     dataset = tmp_path / "beir-tiny"
     shutil.copytree(FIXTURE, dataset)

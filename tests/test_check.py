@@ -79,7 +79,7 @@ def test_bad_input_is_a_clear_user_error(bad):
 
 # --- Verdicts with the real scorer --------------------------------------------------------
 
-@pytest.mark.slow
+@pytest.mark.model
 def test_verdicts_against_given_passages():
     payload = {"answer": CHATBOT_ANSWER, "passages": [
         {"n": 1, "title": "ICE Out report findings", "text": FINDINGS},
@@ -103,14 +103,14 @@ def test_verdicts_against_given_passages():
     assert report.citation_precision == pytest.approx(2 / 8)
 
 
-@pytest.mark.slow
+@pytest.mark.model
 def test_a_marker_without_its_passage_is_unsupported():
     report = check_answer(None, {"answer": f"{SUPPORTED} [3]", "passages": [FINDINGS]})
     assert report.sentences[0].verdict == "unsupported"
     assert report.sentences[0].unknown_citations == [3]
 
 
-@pytest.mark.slow
+@pytest.mark.model
 def test_plain_text_is_checked_against_the_corpus(assistant):
     text = " ".join(["GBH News reported at least 614 immigration arrests at Massachusetts trial "
                      "courts in 2025.", NUMBER_ALTERED, UNRELATED])
@@ -123,7 +123,8 @@ def test_plain_text_is_checked_against_the_corpus(assistant):
     assert unrelated.verdict == "unsupported"
 
 
-@pytest.mark.slow
+@pytest.mark.cli
+@pytest.mark.model
 def test_cli_checks_json_from_stdin():
     payload = json.dumps({"answer": f"{SUPPORTED} [1] {NUMBER_ALTERED} [1]", "passages": [FINDINGS]})
     result = run_cli("check", "-", "--json", input_text=payload)
@@ -135,6 +136,7 @@ def test_cli_checks_json_from_stdin():
     assert "SUPPORTED" in human.stdout and "not in the passage: 641" in human.stdout
 
 
+@pytest.mark.cli
 def test_cli_names_a_missing_file():
     result = run_cli("check", "no/such/answer.json")
     assert result.returncode == 1

@@ -1,4 +1,4 @@
-"""ASSISTANT_CHROMA_URL switches the vector store to a real Chroma server (`chroma run`)."""
+"""ASSISTANT_INDEX_CHROMA_URL switches the vector store to a real Chroma server (`chroma run`)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 from assistant.settings import Settings
 from tests.conftest import copy_docs, free_port
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.server, pytest.mark.model]
 
 
 @pytest.fixture
@@ -49,7 +49,8 @@ def test_ingest_and_ask_through_a_chroma_server(chroma_server, tmp_path):
     from assistant.ingest.pipeline import ingest
 
     corpus = copy_docs(tmp_path / "corpus", "lunn-v-commonwealth", "kyr-ice-at-your-door")
-    settings = Settings.load(data_dir=tmp_path / "data", corpus_dir=corpus, chroma_url=chroma_server)
+    settings = Settings.load(values={"data_dir": tmp_path / "data", "ingest": {"corpus_dir": corpus},
+                                     "index": {"chroma_url": chroma_server}})
     report = ingest(settings, progress=False)
     assert report.docs == 2
     client = open_client(settings.data_dir, chroma_server)

@@ -14,7 +14,7 @@ import pytest
 from assistant.index.generations import current_generation, read_generation
 from tests.conftest import ROOT, copy_docs
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.cli, pytest.mark.model]
 
 
 def _start_ingest(corpus: Path, data_dir: Path) -> subprocess.Popen:

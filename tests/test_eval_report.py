@@ -19,7 +19,7 @@ from assistant.evaluate.runner import (
     previous_report,
     summarize,
 )
-from assistant.settings import ROOT
+from tests.conftest import ROOT
 
 
 def result(id: str, type: str, answerable: bool, abstained: bool, fact: float | None = None,

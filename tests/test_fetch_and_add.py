@@ -14,7 +14,7 @@ from assistant.ingest.fetch import fetch_sources
 from tests.conftest import copy_docs, run_cli
 from tests.fixtures.make_files import write_text_pdf
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.model
 
 
 @pytest.fixture
@@ -31,6 +31,7 @@ def local_site(tmp_path):
     server.shutdown()
 
 
+@pytest.mark.cli
 def test_fetch_sources_downloads_and_indexes_with_metadata(tmp_path, local_site):
     corpus = copy_docs(tmp_path / "corpus", "lunn-v-commonwealth")
     (corpus / "sources.yaml").write_text(
@@ -38,7 +39,7 @@ def test_fetch_sources_downloads_and_indexes_with_metadata(tmp_path, local_site)
         f"  - {{id: ice-out, title: ICE Out report, url: '{local_site}/report.pdf', kind: report}}\n"
         f"  - {{id: court-policy, title: Trial Court policy, url: '{local_site}/policy.html', kind: policy}}\n"
         f"  - {{id: missing, title: Gone, url: '{local_site}/nope.pdf', kind: report}}\n", encoding="utf-8")
-    env = {"ASSISTANT_DATA_DIR": str(tmp_path / "data"), "ASSISTANT_CORPUS_DIR": str(corpus)}
+    env = {"ASSISTANT_DATA_DIR": str(tmp_path / "data"), "ASSISTANT_INGEST_CORPUS_DIR": str(corpus)}
     result = run_cli("fetch-sources", env=env)
     assert result.returncode == 0, result.stderr
     assert "missing:" in result.stderr and "404" in result.stderr and "Traceback" not in result.stderr
@@ -57,13 +58,14 @@ def test_unreachable_sources_are_reported_not_raised(tmp_path):
     assert not report.saved and report.failed[0].startswith("x: http://127.0.0.1:9/x.pdf could not be fetched")
 
 
+@pytest.mark.cli
 def test_add_files_a_local_report_pdf_in_one_command(tmp_path):
     corpus = copy_docs(tmp_path / "corpus", "lunn-v-commonwealth")
     pdf = write_text_pdf(tmp_path / "ICE Out report.pdf", ["Fingerprints reach ICE through the FBI."])
-    env = {"ASSISTANT_DATA_DIR": str(tmp_path / "data"), "ASSISTANT_CORPUS_DIR": str(corpus)}
+    env = {"ASSISTANT_DATA_DIR": str(tmp_path / "data"), "ASSISTANT_INGEST_CORPUS_DIR": str(corpus)}
     result = run_cli("add", str(pdf), "--title", "ICE Out (full report)", "--url", "https://www.cfjj.org", env=env)
     assert result.returncode == 0, result.stderr
-    assert (corpus / "added" / "ice-out-report.pdf").is_file()
+    assert (tmp_path / "data" / "documents" / "added" / "ice-out-report.pdf").is_file()
     index_dir = tmp_path / "data" / "index"
     chunks = read_generation(index_dir, current_generation(index_dir)).chunks
     added = [c for c in chunks if c.doc_id == "ice-out-report"]

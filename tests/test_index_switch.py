@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import copy_index, run_cli
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.index, pytest.mark.cli]
 
 QUESTIONS = ["What did the SJC decide in Lunn v. Commonwealth?",
              "Does ICE need a judge's warrant to come into my house?"]
@@ -48,10 +48,10 @@ def test_answers_stay_whole_while_the_index_is_replaced(corpus_settings, tmp_pat
 
     worker = threading.Thread(target=hammer)
     worker.start()
-    env = {"ASSISTANT_DATA_DIR": str(settings.data_dir), "ASSISTANT_CORPUS_DIR": str(settings.corpus_dir)}
+    env = {"ASSISTANT_DATA_DIR": str(settings.data_dir), "ASSISTANT_INGEST_CORPUS_DIR": str(settings.ingest.corpus_dir)}
     try:
         for change in ("The appeal was argued by counsel for both sides.", "Both sides filed briefs."):
-            lunn = settings.corpus_dir / "lunn-v-commonwealth.md"
+            lunn = settings.ingest.corpus_dir / "lunn-v-commonwealth.md"
             lunn.write_text(lunn.read_text(encoding="utf-8") + f"\n{change}\n", encoding="utf-8")
             result = run_cli("ingest", env=env)
             assert result.returncode == 0, result.stderr

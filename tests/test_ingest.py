@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from assistant.errors import UserError
 from assistant.index.embedder import shared_embedder
 from assistant.index.generations import current_generation, read_generation
+from assistant.ingest import ocr
 from assistant.ingest.pipeline import ingest
 from assistant.settings import Settings
 from tests.conftest import copy_docs, run_cli
 from tests.fixtures.make_files import write_text_pdf
+from tests.fixtures.make_pdfs import write_scanned_pdf
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.model
 DOCS = ("lunn-v-commonwealth", "kyr-ice-at-your-door", "glossary")
 
 
 @pytest.fixture
 def small(tmp_path):
     corpus = copy_docs(tmp_path / "corpus", *DOCS)
-    return Settings.load(data_dir=tmp_path / "data", corpus_dir=corpus), corpus
+    return Settings.load(values={"data_dir": tmp_path / "data", "ingest": {"corpus_dir": corpus}}), corpus
 
 
 def _chunk_ids(settings: Settings) -> dict[str, list[str]]:
@@ -58,8 +62,7 @@ def test_changing_chunker_settings_rebuilds_cleanly(small):
     settings, _ = small
     ingest(settings, progress=False)
     before = sum(len(v) for v in _chunk_ids(settings).values())
-    smaller = Settings.load(data_dir=settings.data_dir, corpus_dir=settings.corpus_dir,
-                            chunk_words=40, chunk_max_words=60)
+    smaller = settings.updated({"ingest": {"chunk_words": 40, "chunk_max_words": 60}}, "test")
     report = ingest(smaller, progress=False)
     assert report.embedded_docs == 3
     assert sum(len(v) for v in _chunk_ids(smaller).values()) > before
@@ -68,6 +71,7 @@ def test_changing_chunker_settings_rebuilds_cleanly(small):
     assert len(folders) <= 2
 
 
+@pytest.mark.cli
 def test_bad_files_are_skipped_with_one_line_each_and_the_rest_indexed(small, tmp_path):
     settings, corpus = small
     (corpus / "empty.txt").write_bytes(b"")
@@ -100,6 +104,7 @@ def test_strict_makes_any_skip_fatal_and_leaves_the_index_alone(small):
     assert current_generation(settings.index_dir) == first.generation
 
 
+@pytest.mark.cli
 def test_nothing_ingestible_exits_1_with_a_clear_line(tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -109,12 +114,36 @@ def test_nothing_ingestible_exits_1_with_a_clear_line(tmp_path):
     assert "empty.txt: empty file" in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.cli
 def test_missing_path_is_a_one_line_error(tmp_path):
     result = run_cli("ingest", str(tmp_path / "nope"), env={"ASSISTANT_DATA_DIR": str(tmp_path / "data")})
     assert result.returncode == 1
     assert result.stderr.strip().count("\n") == 0 and "no such file or folder" in result.stderr
 
 
+@pytest.mark.cli
 def test_bad_setting_is_a_one_line_error(tmp_path):
-    result = run_cli("ingest", env={"ASSISTANT_DATA_DIR": str(tmp_path), "ASSISTANT_CHUNK_WORDS": "many"})
-    assert result.returncode == 1 and "chunk_words" in result.stderr and "Traceback" not in result.stderr
+    result = run_cli("ingest", env={"ASSISTANT_DATA_DIR": str(tmp_path), "ASSISTANT_INGEST_CHUNK_WORDS": "many"})
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "ASSISTANT_INGEST_CHUNK_WORDS expects int" in result.stderr
+
+
+@pytest.mark.ocr
+@pytest.mark.skipif(bool(ocr.missing_tools()), reason="tesseract/pdftoppm missing: run make ocr")
+def test_a_scan_is_ocrd_once_and_reingest_never_ocrs_it_again(small, monkeypatch):
+    settings, corpus = small
+    write_scanned_pdf(corpus / "scan.pdf", ["The sheriff shares booking data weekly."])
+    first = ingest(settings, progress=False)
+    assert first.skipped == [] and any("1 of 1 pages OCR'd" in note for note in first.notes)
+    chunk = next(c for c in read_generation(settings.index_dir, first.generation).chunks if c.doc_id == "scan")
+    assert "booking data weekly" in chunk.text and chunk.page == 1
+
+    def no_ocr(*_args, **_kwargs):
+        raise AssertionError("OCR ran again")
+
+    monkeypatch.setattr(ocr, "ocr_page", no_ocr)
+    started = time.perf_counter()
+    again = ingest(settings, progress=False)
+    assert not again.changed and time.perf_counter() - started < 2.0
+    rebuilt = ingest(settings, rebuild=True, progress=False)  # read again: from the OCR cache
+    assert any("1 from the OCR cache" in note for note in rebuilt.notes)

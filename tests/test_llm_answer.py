@@ -14,11 +14,13 @@ import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel, GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
+from assistant.answer.extractive import ExtractiveAnswerer
 from assistant.answer.llm import REFUSAL_SENTINEL, LLMAnswerer, SentenceStream, passage_data, split_cited
 from assistant.answer.support import SupportScorer
 from assistant.errors import UserError
 from assistant.llm.factory import make_chat_model
 from assistant.settings import Settings
+from assistant.types import WithheldReason
 from tests.conftest import ROOT, copy_index
 
 QUESTION = "How many ICE arrests happened at Massachusetts courthouses in 2025?"
@@ -53,14 +55,15 @@ def generative(assistant, model, **options):
     """The session assistant with `model` as its LLM backend (same index, same embedder)."""
     clone = copy.copy(assistant)
     settings = assistant.settings
-    clone.generator = LLMAnswerer(model, settings.prompts_dir, SupportScorer.from_settings(settings),
-                                  clone.messages, max_passages=settings.llm_passages, **options)
+    clone.generator = LLMAnswerer(model, settings.answer.prompts_dir, SupportScorer.from_settings(settings),
+                                  clone.messages, fallback=clone.extractive, max_passages=settings.llm.passages,
+                                  **options)
     return clone
 
 
 def passages_for(assistant, question: str):
     return assistant.retriever.retrieve(assistant.reader.snapshot(), question).passages[
-        :assistant.settings.llm_passages]
+        :assistant.settings.llm.passages]
 
 
 def quote(passage, index: int = 0) -> str:
@@ -101,11 +104,11 @@ def test_supported_sentences_are_kept_with_exact_quotes_and_the_rest_removed_wit
     assert chunk.text[citation.start - chunk.start:citation.end - chunk.start] == citation.quote
     assert citation.quote == kept
     assert "1,111,111" not in answer.answer and "worried" not in answer.answer
-    reasons = {r["text"]: r for r in answer.removed}
+    reasons = {r.text: r for r in answer.removed}
     invented = reasons["ICE made 1,111,111 courthouse arrests in 2025."]
-    assert invented["reason"] == "unsupported" and "1,111,111" in invented["missing"]
-    assert reasons["Courthouse arrests worried many families."]["reason"] == "uncited"
-    assert reasons["614."]["reason"] == "too_short"  # a bare number is not a checkable claim
+    assert invented.reason is WithheldReason.UNSUPPORTED and "1,111,111" in invented.missing
+    assert reasons["Courthouse arrests worried many families."].reason is WithheldReason.UNCITED
+    assert reasons["614."].reason is WithheldReason.TOO_SHORT  # a bare number is not a checkable claim
     assert any("left out" in n for n in answer.notices)
     assert answer.notices[-1] == assistant.messages["legal_notice"]
 
@@ -161,8 +164,8 @@ def test_backend_failures_fall_back_with_a_one_line_notice(assistant, error, not
 def test_an_unreachable_server_falls_back_to_the_extractive_answer(assistant, spec):
     from tests.conftest import free_port
 
-    settings = Settings.load(data_dir=assistant.settings.data_dir, corpus_dir=assistant.settings.corpus_dir,
-                             llm=spec, llm_base_url=f"http://127.0.0.1:{free_port()}/v1", llm_timeout_s=5)
+    settings = assistant.settings.updated({"llm": {"backend": spec, "base_url": f"http://127.0.0.1:{free_port()}/v1",
+                                                   "timeout_s": 5}}, "test")
     _, answer = events(generative(assistant, make_chat_model(settings)), QUESTION)
 
     assert answer.answer == assistant.ask(QUESTION).answer
@@ -201,8 +204,9 @@ def test_verified_sentences_that_do_not_answer_the_question_are_held_back_for_th
     assert answer.answer.startswith(assistant.messages["abstain_immigration_case"])
     # Nothing the model wrote was streamed: the only text shown is the abstention.
     assert [e.text for e in found if e.kind == "delta"] == [answer.answer]
-    assert {r["reason"] for r in answer.removed} == {"abstain_immigration_case"}
-    assert {r["text"] for r in answer.removed} == {plain(quote(passages[0])), plain(quote(passages[1]))}
+    assert {(r.reason, r.unanswered) for r in answer.removed} == {(WithheldReason.DOES_NOT_ANSWER,
+                                                                   "abstain_immigration_case")}
+    assert {r.text for r in answer.removed} == {plain(quote(passages[0])), plain(quote(passages[1]))}
     assert answer.referrals and answer.notices[-1] == assistant.messages["legal_notice"]
     assert answer.notices[0] == assistant.messages["llm_unanswered"]
 
@@ -245,7 +249,7 @@ def test_injected_instructions_and_fake_markers_cannot_reach_the_user(injected):
     shown = " ".join([answer.answer, *(c.quote for c in answer.citations)])
 
     assert "cannot arrest anyone" not in shown and "is illegal" not in shown
-    assert {r["reason"] for r in answer.removed} == {"unsupported", "unknown_citation"}
+    assert {r.reason for r in answer.removed} == {WithheldReason.UNSUPPORTED, WithheldReason.UNKNOWN_CITATION}
     assert all(1 <= n <= len(answer.citations) for s in answer.sentences for n in s.citations)
 
 
@@ -282,8 +286,9 @@ def verifying_answerer(scorer: SupportScorer) -> LLMAnswerer:
     from assistant.prompts import load_messages
 
     settings = Settings.load()
-    return LLMAnswerer(FakeListChatModel(responses=[""]), settings.prompts_dir, scorer,
-                       load_messages(settings.prompts_dir))
+    messages = load_messages(settings.answer.prompts_dir)
+    return LLMAnswerer(FakeListChatModel(responses=[""]), settings.answer.prompts_dir, scorer, messages,
+                       fallback=ExtractiveAnswerer(messages))
 
 
 def test_a_claim_needs_one_span_of_its_passage_not_words_from_across_it():
@@ -304,6 +309,7 @@ def test_a_claim_needs_one_span_of_its_passage_not_words_from_across_it():
     assert text[window.start:window.end] == "Lunn v. Commonwealth was decided in 2017."
 
 
+@pytest.mark.model
 def test_a_claim_joining_a_fact_from_a_distant_sentence_of_its_passage_is_withheld():
     # From the packaged model's dev run: the quote shown under the claim did not say who signs.
     evidence, _ = one_passage(
@@ -328,14 +334,14 @@ def test_a_claim_joining_a_fact_from_a_distant_sentence_of_its_passage_is_withhe
 
 @pytest.mark.parametrize(("spec", "problem"), [
     ("bogus:model", "not a known backend"),
-    ("openai:some-model", "needs llm_base_url"),
+    ("openai:some-model", "needs llm.base_url"),
     ("ollama:", "names no model"),
     ("local:missing.gguf", "file not found"),
     ("local:notes.txt", "nor a path to a .gguf"),
 ])
 def test_bad_llm_settings_are_one_line_errors(spec, problem):
     with pytest.raises(UserError, match=problem):
-        make_chat_model(Settings.load(llm=spec))
+        make_chat_model(Settings.load(values={"llm": {"backend": spec}}))
 
 
 def test_backends_are_built_for_the_configured_server_only():
@@ -343,11 +349,12 @@ def test_backends_are_built_for_the_configured_server_only():
     from langchain_openai import ChatOpenAI
 
     assert make_chat_model(Settings.load()) is None
-    openai = make_chat_model(Settings.load(llm="openai:served-model", llm_base_url="http://10.0.0.5:8000/v1",
-                                           llm_api_key="secret"))
+    openai = make_chat_model(Settings.load(values={"llm": {"backend": "openai:served-model",
+                                                          "base_url": "http://10.0.0.5:8000/v1",
+                                                          "api_key": "secret"}}))
     assert isinstance(openai, ChatOpenAI)
     assert (openai.model_name, openai.openai_api_base, openai.max_retries) == ("served-model",
                                                                                 "http://10.0.0.5:8000/v1", 0)
-    ollama = make_chat_model(Settings.load(llm="ollama:qwen2.5:7b"))
+    ollama = make_chat_model(Settings.load(values={"llm": {"backend": "ollama:qwen2.5:7b"}}))
     assert isinstance(ollama, ChatOllama)
     assert (ollama.model, ollama.base_url) == ("qwen2.5:7b", "http://127.0.0.1:11434")

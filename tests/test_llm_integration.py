@@ -13,9 +13,10 @@ from dataclasses import replace
 
 import pytest
 
+from assistant.types import WithheldReason
 from tests.conftest import ROOT, copy_index, free_port, run_cli
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.index, pytest.mark.server]
 
 TEST_MODEL = "smollm2-135m"
 QUESTION = "How many police departments did the advocates ask for their ICE policies?"
@@ -26,7 +27,8 @@ FAILURE_NOTICES = ("llm_timeout", "llm_unreachable", "llm_failed")
 
 @pytest.fixture(scope="module")
 def local_settings(corpus_settings):
-    return replace(corpus_settings, llm=f"local:{TEST_MODEL}", llm_max_tokens=120, llm_timeout_s=240)
+    return corpus_settings.updated({"llm": {"backend": f"local:{TEST_MODEL}", "max_tokens": 120,
+                                            "timeout_s": 240}}, "test")
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +58,8 @@ def assert_only_verified_text_is_shown(assistant, answer) -> None:
             chunk = chunks[citation.chunk_id]
             assert chunk.text[citation.start - chunk.start:citation.end - chunk.start] == citation.quote
     for record in answer.removed:
-        assert record["reason"] in {"uncited", "unknown_citation", "too_short", "unsupported"}, record
+        assert record.reason in {WithheldReason.UNCITED, WithheldReason.UNKNOWN_CITATION,
+                                 WithheldReason.TOO_SHORT, WithheldReason.UNSUPPORTED}, record
 
 
 def test_the_packaged_model_streams_an_answer_in_which_every_sentence_is_verified(local_assistant):
@@ -85,9 +88,7 @@ def test_an_injected_instruction_does_not_reach_the_user_through_the_real_model(
     from assistant.assistant import Assistant
 
     settings = copy_index(local_settings, tmp_path_factory.mktemp("llm-injection"), (INJECTION_DOC,))
-    assistant = Assistant.from_settings(replace(settings, llm=local_settings.llm,
-                                                llm_max_tokens=local_settings.llm_max_tokens,
-                                                llm_timeout_s=local_settings.llm_timeout_s))
+    assistant = Assistant.from_settings(replace(settings, llm=local_settings.llm))
     answer = assistant.ask(INJECTION_QUESTION)
     shown = " ".join([answer.answer, *(c.quote for c in answer.citations)]).lower()
 
@@ -105,14 +106,14 @@ def test_an_openai_compatible_server_is_used_through_its_base_url(corpus_setting
 
     port = free_port()
     params = xllamacpp.CommonParams()
-    params.model.path = str(resolve_gguf(TEST_MODEL, corpus_settings.model_cache_dir))
+    params.model.path = str(resolve_gguf(TEST_MODEL, corpus_settings.llm.model_cache_dir))
     params.n_ctx = 4096
     params.hostnames = ["127.0.0.1"]
     params.port = port
     params.verbosity = -1
     server = xllamacpp.Server(params)
-    settings = replace(corpus_settings, llm=f"openai:{TEST_MODEL}", llm_base_url=f"http://127.0.0.1:{port}/v1",
-                       llm_max_tokens=120, llm_timeout_s=240)
+    settings = corpus_settings.updated({"llm": {"backend": f"openai:{TEST_MODEL}", "max_tokens": 120, "timeout_s": 240,
+                                               "base_url": f"http://127.0.0.1:{port}/v1"}}, "test")
     assistant = Assistant.from_settings(settings)
     answer = assistant.ask(QUESTION)
 
@@ -120,11 +121,12 @@ def test_an_openai_compatible_server_is_used_through_its_base_url(corpus_setting
     del server  # stops llama.cpp's HTTP server
 
 
+@pytest.mark.cli
 def test_the_local_backend_opens_no_network_connection(corpus_settings, tmp_path):
     netguard_log = tmp_path / "net.log"
     netguard_log.touch()
     result = run_cli("ask", QUESTION, "--json", env={
-        "ASSISTANT_DATA_DIR": str(corpus_settings.data_dir), "ASSISTANT_LLM": f"local:{TEST_MODEL}",
+        "ASSISTANT_DATA_DIR": str(corpus_settings.data_dir), "ASSISTANT_LLM_BACKEND": f"local:{TEST_MODEL}",
         "ASSISTANT_LLM_MAX_TOKENS": "60",
         "PYTHONPATH": f"{ROOT / 'tests' / 'fixtures' / 'netguard'}:{ROOT}", "NETGUARD_LOG": str(netguard_log)})
 

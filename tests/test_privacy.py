@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import ROOT, copy_docs
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.cli, pytest.mark.model, pytest.mark.netns]
 NETGUARD = ROOT / "tests" / "fixtures" / "netguard"
 QUESTION = "Can my town's police share my fingerprints with ICE after a misdemeanor arrest?"
 

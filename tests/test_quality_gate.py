@@ -14,7 +14,7 @@ from assistant.evaluate.runner import (
     load_thresholds,
 )
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.index
 
 
 def test_dev_set_quality_meets_the_thresholds(assistant):

@@ -175,7 +175,7 @@ def test_exact_sentence_is_supported_without_a_model() -> None:
 
 
 @needs_model
-@pytest.mark.slow
+@pytest.mark.model
 def test_verifier_supports_a_paraphrase_and_rejects_altered_facts(scorer: SupportScorer) -> None:
     assert scorer.score(PARAPHRASE, EVIDENCE).verdict == "supported"
     assert scorer.score(EXACT, EVIDENCE).verdict == "supported"
@@ -184,7 +184,7 @@ def test_verifier_supports_a_paraphrase_and_rejects_altered_facts(scorer: Suppor
 
 
 @needs_model
-@pytest.mark.slow
+@pytest.mark.model
 def test_verifier_ranks_supported_above_unsupported(scorer: SupportScorer) -> None:
     wrong_passage = "Governor Healey filed HD 5610 on January 29, 2026, as a companion to her executive order."
     supported, unsupported = scorer.verifier.probabilities([(PARAPHRASE, EVIDENCE), (PARAPHRASE, wrong_passage)])
@@ -195,7 +195,7 @@ def test_verifier_ranks_supported_above_unsupported(scorer: SupportScorer) -> No
 
 
 @needs_model
-@pytest.mark.slow
+@pytest.mark.model
 def test_verifier_catches_what_the_gates_cannot(scorer: SupportScorer) -> None:
     # Every number, name and negation checks out; the second half is simply not in the passage.
     added = ("Court officers kept Lunn in a holding cell after the dismissal and questioned him about "
@@ -205,7 +205,7 @@ def test_verifier_catches_what_the_gates_cannot(scorer: SupportScorer) -> None:
 
 
 @needs_model
-@pytest.mark.slow
+@pytest.mark.model
 def test_a_verdict_does_not_depend_on_the_batch(scorer: SupportScorer) -> None:
     claims = [PARAPHRASE, "Lunn was convicted and sentenced to prison.", EXACT]
     alone = [scorer.score(claim, EVIDENCE) for claim in claims]
@@ -239,24 +239,26 @@ def test_binary_scores_by_hand() -> None:
     assert accuracy == pytest.approx(0.75)
 
 
+@pytest.mark.cli
 def test_eval_attribution_cli_with_overlap_scorer() -> None:
     # Gates catch the altered number and the negation flip, the wrong passage barely overlaps
     # (0.12), and the paraphrase (line 4) shares 86% of its words: 6 of 6 right.
     result = run_cli("eval", "--attribution", str(TINY_SET), "--json",
-                     env={"ASSISTANT_SUPPORT_VERIFIER": "none"})
+                     env={"ASSISTANT_VERIFY_SUPPORT_VERIFIER": "none"})
     assert result.returncode == 0, result.stderr
     metrics = json.loads(result.stdout)
     assert metrics["n"] == 6 and metrics["positives"] == 3
     assert metrics["accuracy"] == pytest.approx(1.0)
 
 
+@pytest.mark.cli
 @needs_model
-@pytest.mark.slow
+@pytest.mark.model
 def test_eval_attribution_cli_loads_the_model_offline(tmp_path: Path) -> None:
     log = tmp_path / "net.log"
     result = run_cli("eval", "--attribution", str(TINY_SET),
                      env={"PYTHONPATH": f"{NETGUARD}:{ROOT}", "NETGUARD_LOG": str(log),
-                          "ASSISTANT_SUPPORT_VERIFIER": "builtin"})
+                          "ASSISTANT_VERIFY_SUPPORT_VERIFIER": "builtin"})
     assert result.returncode == 0, result.stderr
     assert "6 pairs (3 supported, 3 not)" in result.stdout
     assert "balanced accuracy  1.000" in result.stdout and "macro-F1           1.000" in result.stdout

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from tests.test_ui_render import markup_problems
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.server, pytest.mark.index]
 
 HOSTILE_QUESTION = "What does the Quokkaville zebra crossing ordinance require of drivers?"
 

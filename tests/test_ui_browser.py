@@ -19,7 +19,7 @@ from tests.browser import launch_chromium, running_server
 from tests.conftest import ROOT, free_port
 from tests.test_ui_api import HOSTILE_QUESTION
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.index]
 
 # The committed screenshots are refreshed on purpose (UI_SHOTS_DIR=evals/reports/ui); a plain test
 # run writes its own under .pytest_cache so that `make test` leaves the tree clean.
@@ -32,7 +32,7 @@ DONE = '.answer[data-state="done"]'
 def server(hostile_settings, tmp_path_factory):
     folder = tmp_path_factory.mktemp("ui-server")
     netlog = folder / "net.log"
-    with running_server(hostile_settings.data_dir, hostile_settings.corpus_dir, free_port(),
+    with running_server(hostile_settings.data_dir, hostile_settings.ingest.corpus_dir, free_port(),
                         folder / "server.log", netguard_log=netlog) as url:
         yield url, netlog, folder / "server.log"
 

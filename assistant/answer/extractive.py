@@ -5,20 +5,21 @@ risk it carries is answering from weak evidence, which the abstain threshold han
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from assistant.answer.answerability import asks_for_actions, wanted_details
+from assistant.answer.answerability import asks_for_actions, unanswered_reason, wanted_details
 from assistant.answer.injection import is_instruction
-from assistant.answer.support import claim_numbers
+from assistant.answer.support import claim_numbers, fact_gate, quote_in_passage
 from assistant.index.reader import Snapshot
 from assistant.retrieve.rewrite import content_words
 from assistant.text import display_text, english_stemmer, words
-from assistant.types import Chunk, Passage
+from assistant.types import Answer, AnswerRequest, Chunk, Citation, EventKind, Passage, Sentence, StreamEvent
 
 _LIST_LINE = re.compile(r"(?:^|\n)[ \t]*(?:[-*+•]|\d{1,3}[.)])[ \t]+$")
-_MIN_WORDS = 4
 
 
 @dataclass
@@ -52,15 +53,62 @@ def stems(text: str) -> set[str]:
     return set(english_stemmer().stemWords(content_words(text)))
 
 
+def unanswered(request: AnswerRequest, texts: list[str]) -> str | None:
+    """Why these answer sentences do not answer the request's question (a message key), or None."""
+    return unanswered_reason(request.question, texts, [p.chunk.text for p in request.passages],
+                             request.snapshot.lexical)
+
+
 class ExtractiveAnswerer:
-    def __init__(self, max_sentences: int = 4, lexical_weight: float = 0.3, detail_weight: float = 0.2,
-                 action_weight: float = 0.2, keep_ratio: float = 0.7, duplicate_cosine: float = 0.97) -> None:
+    """An Answerer that quotes passage sentences, or abstains, saying why and where to look."""
+
+    def __init__(self, messages: dict[str, Any], *, max_sentences: int = 4, abstain_below: float = 0.47,
+                 weak_below: float = 0.5, min_sentence_words: int = 4, lexical_weight: float = 0.3,
+                 detail_weight: float = 0.2, action_weight: float = 0.2, keep_ratio: float = 0.7,
+                 duplicate_cosine: float = 0.97) -> None:
+        self.messages = messages
         self.max_sentences = max_sentences
+        self.abstain_below = abstain_below
+        self.weak_below = weak_below
+        self.min_sentence_words = min_sentence_words
         self.lexical_weight = lexical_weight
         self.detail_weight = detail_weight
         self.action_weight = action_weight
         self.keep_ratio = keep_ratio
         self.duplicate_cosine = duplicate_cosine
+
+    def stream(self, request: AnswerRequest) -> Iterator[StreamEvent]:
+        """The answer is complete at once; it is streamed sentence by sentence so every interface
+        shows text through the same path a generated answer takes."""
+        answer = self.answer(request)
+        if answer.abstained:
+            yield StreamEvent(EventKind.DELTA, answer.answer)
+        for sentence in answer.sentences:
+            yield StreamEvent(EventKind.DELTA, f"{sentence.text} [{sentence.citations[0]}] ")
+        yield StreamEvent(EventKind.DONE, answer=answer)
+
+    def answer(self, request: AnswerRequest) -> Answer:
+        candidates = self.candidates(request.snapshot, request.query, request.query_vector, request.passages)
+        selection = self.select(candidates)
+        sentences, citations = _verified(selection)
+        if not sentences or selection.evidence < self.abstain_below:
+            return self.abstention(request, "abstain")
+        reason = unanswered(request, [s.text for s in sentences])
+        if reason is not None:
+            return self.abstention(request, reason)
+        notices = [self.messages["weak_evidence"]] if selection.evidence < self.weak_below else []
+        joined = [f"{s.text} [{s.citations[0]}]" for s in sentences]
+        text = "\n".join(f"- {line}" for line in joined) if selection.as_list else " ".join(joined)
+        return Answer(question=request.question, answer=text, abstained=False, sentences=sentences,
+                      citations=citations, notices=notices, search_query=request.query)
+
+    def abstention(self, request: AnswerRequest, reason: str) -> Answer:
+        """Saying why there is no answer (`reason` names a message) and where to look instead."""
+        topics = list(dict.fromkeys(p.chunk.meta.get("title", "") for p in request.passages))[:3]
+        text = self.messages[reason]
+        if topics:
+            text += " " + self.messages["abstain_suggest"].format(topics="; ".join(topics))
+        return Answer(question=request.question, answer=text, abstained=True, search_query=request.query)
 
     def candidates(self, snapshot: Snapshot, query: str, query_vector: np.ndarray,
                    passages: list[Passage]) -> list[Candidate]:
@@ -80,7 +128,7 @@ class ExtractiveAnswerer:
             for index, (start, end) in enumerate(chunk.sentences):
                 text = chunk.text[start - chunk.start:end - chunk.start]
                 # Text addressed to an AI (an injected instruction) is never quoted as an answer.
-                if len(words(text)) < _MIN_WORDS or is_instruction(text):
+                if len(words(text)) < self.min_sentence_words or is_instruction(text):
                     continue
                 vector = block[index] if index < len(block) else np.zeros_like(query_vector)
                 # A sentence past the model's token window has no vector: fall back to its passage.
@@ -127,6 +175,16 @@ def _near_duplicate(a: Candidate, b: Candidate, threshold: float) -> bool:
     return len(left & right) / max(1, len(left | right)) >= 0.6
 
 
-def render(selection: Selection) -> list[str]:
-    """Display text of each chosen sentence (markdown removed)."""
-    return [display_text(c.quote) for c in selection.sentences]
+def _verified(selection: Selection) -> tuple[list[Sentence], list[Citation]]:
+    """Keep only sentences whose quote verifies against the stored passage text."""
+    sentences: list[Sentence] = []
+    citations: list[Citation] = []
+    for candidate in selection.sentences:
+        chunk, quote = candidate.chunk, candidate.quote
+        text = display_text(quote)  # markdown removed
+        if not quote_in_passage(quote, chunk.text, candidate.start, candidate.end, chunk.start) \
+                or not fact_gate(text, quote).passed:
+            continue
+        citations.append(Citation.quoting(len(citations) + 1, chunk, candidate.start, candidate.end))
+        sentences.append(Sentence(text=text, citations=[len(citations)], support=1.0))
+    return sentences, citations

@@ -28,30 +28,34 @@ from typing import Any
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 
-from assistant.answer.extractive import stems
+from assistant.answer.extractive import ExtractiveAnswerer, stems, unanswered
 from assistant.answer.injection import data_sentences, passage_data, strip_markers
 from assistant.answer.support import Support, SupportScorer
 from assistant.errors import UserError
 from assistant.prompts import load_prompt
 from assistant.retrieve.rewrite import content_words
 from assistant.text import display_text, sentence_spans, words
-from assistant.types import Answer, Chunk, Citation, Passage, Sentence, StreamEvent
+from assistant.types import (
+    Answer,
+    AnswerRequest,
+    Chunk,
+    Citation,
+    EventKind,
+    Passage,
+    RemovedSentence,
+    Sentence,
+    StreamEvent,
+    Verdict,
+    WithheldReason,
+)
 
 # The model's way of saying the passages do not answer; prompts/llm_refusal.txt asks for it.
 REFUSAL_SENTINEL = "NOT_IN_SOURCES"
 UNSUPPORTED_POLICIES = ("remove", "flag")
-# "28 [1]" is not a claim anyone can check: any passage holding the number would "support" it,
-# whatever it counts. Shorter sentences are removed.
-MIN_CLAIM_WORDS = 4
-# A claim must be backed by one sentence of the passage it cites, or two adjacent ones, not by
-# words gathered from across it ("Lunn barred…" + "…a warrant reviewed by a designated judge").
-_WINDOW_SENTENCES = 2
-# Only the windows sharing the most words with the claim go to the support scorer, bounding its cost.
-_WINDOWS_SCORED = 3
 # A sentence outside the window sharing this many of the claim's words (besides the ones the window
 # lacks) is about the same thing. Chosen with evals/joined_sentences.py on the labelled attribution
-# sets (evals/reports/joined-sentences.md).
-_SAME_SUBJECT = 3
+# sets (evals/reports/joined-sentences.md); the setting llm.same_subject_words.
+SAME_SUBJECT = 3
 # "Yes, …" / "No, …" answers the question, which the passage cannot confirm; the rest it can.
 _YES_NO = re.compile(r"^(?:yes|no)\b\s*[,.;:–—-]?\s*", re.IGNORECASE)
 
@@ -79,13 +83,13 @@ class Window:
         return stems(self.evidence)
 
 
-def windows(chunk: Chunk) -> list[Window]:
+def windows(chunk: Chunk, size: int = 2) -> list[Window]:
     data = set(data_sentences(chunk))
     spans = chunk.sentences or [(chunk.start, chunk.end)]
     found = []
     for i in range(len(spans)):
         # A window stops at a sentence addressed to an AI: that text is never evidence.
-        run = list(itertools.takewhile(lambda span: span in data, spans[i:i + _WINDOW_SENTENCES]))
+        run = list(itertools.takewhile(lambda span: span in data, spans[i:i + size]))
         for last in range(len(run)):
             start, end = run[0][0], run[last][1]
             text = strip_markers(chunk.text[start - chunk.start:end - chunk.start])
@@ -93,7 +97,7 @@ def windows(chunk: Chunk) -> list[Window]:
     return found
 
 
-def borrowed_words(claim: str, window: Window, passage: list[Window], same_subject: int = _SAME_SUBJECT) -> list[str]:
+def borrowed_words(claim: str, window: Window, passage: list[Window], same_subject: int = SAME_SUBJECT) -> list[str]:
     """Claim words the window lacks but another sentence of its passage has, where that sentence
     is about the same thing (it shares at least `same_subject` more of the claim's words).
 
@@ -122,10 +126,8 @@ class Checked:
     cited: list[int]  # passage numbers as the model wrote them
     backing: list[int]  # the cited passages that support it (empty: not verified)
     score: float
-    verdict: str  # supported | partial | unsupported | uncited
-    # Why it is not verified: uncited | unknown_citation | too_short | unsupported | unsupported_by_passage
-    # | joins_passage_sentences
-    reason: str = ""
+    verdict: Verdict
+    reason: WithheldReason | None = None  # why it is not verified; None when it is
     missing: list[str] = field(default_factory=list)
     quotes: dict[int, Window] = field(default_factory=dict)  # the span that backs it, per passage
     sentence: Sentence | None = None  # as shown, with final citation numbers
@@ -134,9 +136,9 @@ class Checked:
     def verified(self) -> bool:
         return bool(self.backing)
 
-    def record(self) -> dict[str, Any]:
-        return {"text": self.text, "citations": self.cited, "verdict": self.verdict,
-                "reason": self.reason, "score": round(self.score, 3), "missing": self.missing}
+    def removed(self, reason: WithheldReason | None = None, unanswered: str = "") -> RemovedSentence:
+        return RemovedSentence(self.text, self.cited, self.verdict, reason or self.reason or WithheldReason.UNSUPPORTED,
+                               round(self.score, 3), self.missing, unanswered)
 
 
 def split_cited(raw: str) -> tuple[str, list[int]]:
@@ -190,15 +192,15 @@ class HoldBack:
     as a non-answer. A later fallback (too little verified, a backend error) still replaces the
     whole answer, as the `done` event says."""
 
-    def __init__(self, unanswered: Unanswered | None) -> None:
+    def __init__(self, unanswered: Unanswered) -> None:
         self.unanswered = unanswered
-        self.reason = unanswered([]) if unanswered else None
+        self.reason = unanswered([])
         self.held: list[StreamEvent] = []
 
     def release(self, events: Iterator[StreamEvent], checked: list[Checked]) -> Iterator[StreamEvent]:
         for event in events:
             self.held.append(event)
-            if self.unanswered and self.reason is not None and event.kind == "sentence":
+            if self.reason is not None and event.kind is EventKind.SENTENCE:
                 self.reason = self.unanswered([c.text for c in checked if c.verified])
             if self.reason is None:
                 yield from self.flush()
@@ -209,21 +211,35 @@ class HoldBack:
 
 
 class LLMAnswerer:
+    """An Answerer: the model writes, each sentence is verified, and `fallback` (the extractive
+    answerer) answers instead when the model refuses, fails or too little of it verifies."""
+
     def __init__(self, model: BaseChatModel, prompts_dir: Path, scorer: SupportScorer,
-                 messages: dict[str, Any], *, max_passages: int = 4, max_sentences: int = 4,
-                 unsupported: str = "remove", min_verified: float = 0.5,
-                 timeout_s: float = 90.0) -> None:
+                 messages: dict[str, Any], *, fallback: ExtractiveAnswerer, max_passages: int = 4,
+                 max_sentences: int = 4, unsupported: str = "remove", min_verified: float = 0.5,
+                 timeout_s: float = 90.0, min_claim_words: int = 4, window_sentences: int = 2,
+                 windows_scored: int = 3, same_subject_words: int = SAME_SUBJECT) -> None:
         if unsupported not in UNSUPPORTED_POLICIES:
-            raise UserError(f"llm_unsupported={unsupported!r}; use one of {', '.join(UNSUPPORTED_POLICIES)}")
+            raise UserError(f"llm.unsupported={unsupported!r}; use one of {', '.join(UNSUPPORTED_POLICIES)}")
         self.model = model
         self.prompts_dir = prompts_dir
         self.scorer = scorer
         self.messages = messages
+        self.fallback = fallback
         self.max_passages = max_passages
         self.max_sentences = max_sentences
         self.unsupported = unsupported
         self.min_verified = min_verified
         self.timeout_s = timeout_s
+        # "28 [1]" is not a claim anyone can check: any passage holding the number would "support"
+        # it, whatever it counts. Shorter sentences are removed.
+        self.min_claim_words = min_claim_words
+        # A claim must be backed by one sentence of the passage it cites, or a few adjacent ones,
+        # not by words gathered from across it ("Lunn barred…" + "…a warrant reviewed by a judge").
+        self.window_sentences = window_sentences
+        # Only the windows sharing the most words with the claim are scored, bounding the cost.
+        self.windows_scored = windows_scored
+        self.same_subject_words = same_subject_words
 
     # --- Follow-up rewriting --------------------------------------------------------------
 
@@ -261,25 +277,22 @@ class LLMAnswerer:
                    AIMessage(load_prompt(self.prompts_dir, "llm_example_answer").strip())]
         return [SystemMessage(system), *example, HumanMessage(user)]
 
-    def stream(self, question: str, query: str, passages: list[Passage], *,
-               extractive: Callable[[], Answer], guide: Callable[[Answer], Answer],
-               unanswered: Unanswered | None = None) -> Iterator[StreamEvent]:
-        """Deltas of verified text as the model writes, a `sentence` event with each verdict,
-        then `done` with the final Answer. `extractive` builds the fallback answer; `guide` adds
-        what every answer carries (urgent and legal notices, referrals) to a generated one;
-        `unanswered` (the extractive answer's own answerability checks) holds the answer back
-        until its verified sentences answer the question, and falls back if they never do."""
-        passages = passages[:self.max_passages]
+    def stream(self, request: AnswerRequest) -> Iterator[StreamEvent]:
+        """Deltas of verified text as the model writes, a SENTENCE event with each verdict, then
+        DONE with the final Answer. The extractive answer's own answerability checks hold the
+        text back until its verified sentences answer the question, and fall back if they never do."""
+        question, query = request.question, request.query
+        passages = request.passages[:self.max_passages]
         if not passages:
-            yield StreamEvent("done", answer=extractive())
+            yield StreamEvent(EventKind.DONE, answer=self.fallback.answer(request))
             return
+        hold = HoldBack(lambda texts: unanswered(request, texts))
         started = time.perf_counter()
-        evidence = [windows(p.chunk) for p in passages]
+        evidence = [windows(p.chunk, self.window_sentences) for p in passages]
         whole = [f"{p.chunk.meta.get('title', '')}\n{passage_data(p.chunk)}" for p in passages]
         splitter = SentenceStream()
         checked: list[Checked] = []
         citations: dict[tuple[str, int], Citation] = {}
-        hold = HoldBack(unanswered)
         first_token: float | None = None
         refused = False
         problem: str | None = None
@@ -308,25 +321,25 @@ class LLMAnswerer:
             problem = self.messages["llm_refused"]
         elif problem is None and (not verified or len(verified) < self.min_verified * len(checked)):
             problem = self.messages["llm_unverified"]
-        removed = [c.record() for c in checked if not c.verified]
+        removed = [c.removed() for c in checked if not c.verified]
         if problem is not None:
-            answer = extractive()
+            answer = self.fallback.answer(request)
             answer.notices.insert(0, problem)
             answer.removed = removed
-        elif unanswered and (reason := unanswered([c.text for c in verified])):
+        elif reason := unanswered(request, [c.text for c in verified]):
             # Verified, but not an answer to what was asked (the model wrote "the report" where
             # the question named the CJJ report, or a statewide count for a named town): the
             # extractive answer, which picks sentences with the detail or abstains. None of the
             # model's text was shown: held text is released only once the checks pass.
-            answer = extractive()
+            answer = self.fallback.answer(request)
             answer.notices.insert(0, self.messages["llm_unanswered"])
-            answer.removed = [*removed, *({**c.record(), "reason": reason} for c in verified)]
-            yield StreamEvent("delta", answer.answer)
+            answer.removed = [*removed, *(c.removed(WithheldReason.DOES_NOT_ANSWER, reason) for c in verified)]
+            yield StreamEvent(EventKind.DELTA, answer.answer)
         else:
             yield from hold.flush()
-            answer = guide(self._compose(question, query, checked, citations, removed))
+            answer = self._compose(question, query, checked, citations, removed)
         answer.timings_ms.update({k: round(v, 1) for k, v in timings.items()})
-        yield StreamEvent("done", answer=answer)
+        yield StreamEvent(EventKind.DONE, answer=answer)
 
     def _emit(self, raw: str, passages: list[Passage], evidence: list[list[Window]], whole: list[str],
               checked: list[Checked], citations: dict[tuple[str, int], Citation]) -> Iterator[StreamEvent]:
@@ -340,9 +353,9 @@ class LLMAnswerer:
         numbers = [self._cite(passages[n - 1].chunk, result.quotes[n], citations) for n in result.backing]
         result.sentence = Sentence(text=result.text, citations=numbers, support=round(result.score, 3),
                                    verdict=result.verdict)
-        yield StreamEvent("sentence", text=result.text, sentence=result.sentence)
+        yield StreamEvent(EventKind.SENTENCE, text=result.text, sentence=result.sentence)
         if result.verified or self.unsupported == "flag":
-            yield StreamEvent("delta", self._render(result.sentence) + " ")
+            yield StreamEvent(EventKind.DELTA, self._render(result.sentence) + " ")
 
     def verify(self, raw: str, evidence: list[list[Window]], passages: list[str] | None = None) -> Checked | None:
         """Check one model sentence against the passages it cites; None if it has no words.
@@ -353,12 +366,12 @@ class LLMAnswerer:
         text, cited = split_cited(raw)
         if not re.search(r"\w", text):
             return None
-        if len(words(text)) < MIN_CLAIM_WORDS:
-            return Checked(text, cited, [], 0.0, "unsupported", "too_short")
+        if len(words(text)) < self.min_claim_words:
+            return Checked(text, cited, [], 0.0, Verdict.UNSUPPORTED, WithheldReason.TOO_SHORT)
         known = [n for n in cited if 1 <= n <= len(evidence)]
         if not known:
-            reason = "unknown_citation" if cited else "uncited"
-            return Checked(text, cited, [], 0.0, "uncited", reason)
+            reason = WithheldReason.UNKNOWN_CITATION if cited else WithheldReason.UNCITED
+            return Checked(text, cited, [], 0.0, Verdict.UNCITED, reason)
         quotes: dict[int, Window] = {}
         scores: dict[int, float] = {}
         best: Support | None = None
@@ -368,53 +381,48 @@ class LLMAnswerer:
         for n in known:
             # Most shared words first; on a tie the shorter span, so the quote is as tight as it can be.
             closest = sorted(evidence[n - 1], key=lambda w: (-len(claim_stems & w.word_stems),
-                                                             w.end - w.start))[:_WINDOWS_SCORED]
+                                                             w.end - w.start))[:self.windows_scored]
             for window in closest:
                 # "supported" and "partial" mean the fact gate passed, or the claim quotes the window word for word.
                 support = self.scorer.score(text, window.evidence)
-                if support.verdict == "supported" and support.score > scores.get(n, -1.0):
-                    taken = borrowed_words(text, window, evidence[n - 1])
+                if support.verdict == Verdict.SUPPORTED and support.score > scores.get(n, -1.0):
+                    taken = borrowed_words(text, window, evidence[n - 1], self.same_subject_words)
                     if taken:
                         borrowed = borrowed or taken
                     else:
                         quotes[n], scores[n] = window, support.score
                 if best is None or support.score > best.score:
                     best = support
-            if n in quotes and passages and self.scorer.score(text, passages[n - 1]).verdict != "supported":
+            if n in quotes and passages and self.scorer.score(text, passages[n - 1]).verdict != Verdict.SUPPORTED:
                 del quotes[n], scores[n]
                 out_of_context = True
         if quotes:
-            return Checked(text, cited, list(quotes), max(scores.values()), "supported", quotes=quotes)
+            return Checked(text, cited, list(quotes), max(scores.values()), Verdict.SUPPORTED, quotes=quotes)
         if out_of_context:
-            return Checked(text, cited, [], 0.0, "unsupported", "unsupported_by_passage")
+            return Checked(text, cited, [], 0.0, Verdict.UNSUPPORTED, WithheldReason.UNSUPPORTED_BY_PASSAGE)
         if borrowed:
-            return Checked(text, cited, [], 0.0, "unsupported", "joins_passage_sentences", borrowed)
+            return Checked(text, cited, [], 0.0, Verdict.UNSUPPORTED, WithheldReason.JOINS_PASSAGE_SENTENCES,
+                           borrowed)
         if best is None:  # the cited passages hold nothing but instructions to an AI
-            return Checked(text, cited, [], 0.0, "unsupported", "unsupported")
-        return Checked(text, cited, [], best.score, "partial" if best.verdict == "partial" else "unsupported",
-                       "unsupported", best.missing)
+            return Checked(text, cited, [], 0.0, Verdict.UNSUPPORTED, WithheldReason.UNSUPPORTED)
+        verdict = Verdict.PARTIAL if best.verdict == Verdict.PARTIAL else Verdict.UNSUPPORTED
+        return Checked(text, cited, [], best.score, verdict, WithheldReason.UNSUPPORTED, best.missing)
 
     def _cite(self, chunk: Chunk, window: Window, citations: dict[tuple[str, int], Citation]) -> int:
         """The citation number quoting `window` of `chunk`."""
         key = (chunk.chunk_id, window.start)
         if key not in citations:
-            meta = chunk.meta
-            citations[key] = Citation(
-                n=len(citations) + 1, chunk_id=chunk.chunk_id, doc_id=chunk.doc_id,
-                title=meta.get("title", ""), source_url=meta.get("source_url", ""), page=chunk.page,
-                section=chunk.section, text=chunk.text,
-                quote=chunk.text[window.start - chunk.start:window.end - chunk.start],
-                start=window.start, end=window.end, kind=meta.get("kind", ""), as_of=meta.get("as_of", ""))
+            citations[key] = Citation.quoting(len(citations) + 1, chunk, window.start, window.end)
         return citations[key].n
 
     def _render(self, sentence: Sentence) -> str:
         markers = "".join(f"[{n}]" for n in sentence.citations)
-        if sentence.verdict == "supported":
+        if sentence.verdict == Verdict.SUPPORTED:
             return f"{sentence.text} {markers}"
         return f"{self.messages['llm_flag_marker']} {sentence.text}"
 
     def _compose(self, question: str, query: str, checked: list[Checked],
-                 citations: dict[tuple[str, int], Citation], removed: list[dict[str, Any]]) -> Answer:
+                 citations: dict[tuple[str, int], Citation], removed: list[RemovedSentence]) -> Answer:
         flag = self.unsupported == "flag"
         sentences = [c.sentence for c in checked if c.verified or flag]
         notices = []

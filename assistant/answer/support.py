@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assistant.text import normalize, split_sentences, stem
+from assistant.types import Verdict
 
 if TYPE_CHECKING:
     from assistant.answer.verifier import Verifier
@@ -444,7 +445,7 @@ class Support:
     """How well one claim is backed by one piece of evidence."""
 
     score: float  # 0..1
-    verdict: str  # supported | partial | unsupported
+    verdict: Verdict  # never UNCITED: a scored pair has its evidence
     missing: list[str] = field(default_factory=list)
 
 
@@ -455,10 +456,10 @@ class Thresholds:
     # A claim failing a gate scores at most this, below `partial`, so it is never supported.
     gate_cap: float
 
-    def verdict(self, score: float) -> str:
+    def verdict(self, score: float) -> Verdict:
         if score >= self.supported:
-            return "supported"
-        return "partial" if score >= self.partial else "unsupported"
+            return Verdict.SUPPORTED
+        return Verdict.PARTIAL if score >= self.partial else Verdict.UNSUPPORTED
 
 
 # Without a verifier, the share of the claim's words found in the evidence is the score.
@@ -479,21 +480,26 @@ class SupportScorer:
     overlap alone.
     """
 
-    def __init__(self, verifier_dir: Path | None = None, *, use_verifier: bool = True) -> None:
+    def __init__(self, verifier_dir: Path | None = None, *, use_verifier: bool = True, verifier_windows: int = 6,
+                 verifier_cache_size: int = 512) -> None:
         from assistant.answer.verifier import BUILTIN_VERIFIER_DIR
 
         self.verifier_dir = (verifier_dir or BUILTIN_VERIFIER_DIR) if use_verifier else None
+        self.verifier_windows = verifier_windows
+        self.verifier_cache_size = verifier_cache_size
         self._verifier: Verifier | None = None
         self._loading = threading.Lock()  # the UI serves several people; load the model once
         self._thresholds: Thresholds | None = None if self.verifier_dir else OVERLAP_THRESHOLDS
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SupportScorer:
-        """`support_verifier`: "builtin" (shipped weights), "none" (gates and overlap), or a directory."""
-        choice = settings.support_verifier.strip()
+        """`verify.support_verifier`: "builtin" (shipped weights), "none" (gates and overlap), or a directory."""
+        verify = settings.verify
+        choice = verify.support_verifier.strip()
         if choice.lower() == "none":
             return cls(use_verifier=False)
-        return cls(None if choice.lower() in {"", "builtin"} else Path(choice).expanduser())
+        return cls(None if choice.lower() in {"", "builtin"} else Path(choice).expanduser(),
+                   verifier_windows=verify.verifier_windows, verifier_cache_size=verify.verifier_cache_size)
 
     @property
     def verifier(self) -> Verifier | None:
@@ -502,7 +508,8 @@ class SupportScorer:
 
             with self._loading:
                 if self._verifier is None:
-                    self._verifier = Verifier(self.verifier_dir)
+                    self._verifier = Verifier(self.verifier_dir, max_windows=self.verifier_windows,
+                                              cache_size=self.verifier_cache_size)
         return self._verifier
 
     @property
@@ -540,11 +547,11 @@ class SupportScorer:
         """An exact quote (gate None) is supported; a failed gate decides; else the model does."""
         thresholds = self.thresholds
         if gate is None:
-            return Support(1.0, "supported")
+            return Support(1.0, Verdict.SUPPORTED)
         if not gate.passed or probability is None:
             # Overlap still ranks failed passages, so `check` can show the closest one.
             score = thresholds.gate_cap * word_overlap(claim, evidence)
-            return Support(score, "unsupported", gate.missing)
+            return Support(score, Verdict.UNSUPPORTED, gate.missing)
         return Support(probability, thresholds.verdict(probability))
 
 

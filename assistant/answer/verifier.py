@@ -28,12 +28,7 @@ from assistant.errors import UserError
 from assistant.text import normalize, sentence_spans, split_sentences
 
 BUILTIN_VERIFIER_DIR = Path(__file__).resolve().parent.parent / "models" / "verifier"
-# A very long passage (a whole web page) is cut into windows that fit the encoder; only the
-# windows sharing the most words with the claim are read, which bounds latency.
-_MAX_WINDOWS = 6
 _CLAIM_TOKENS = 128
-# The answerer and `check` verify several claims against the same few passages.
-_CACHE_SIZE = 512
 _STOP = frozenset([
     "the", "a", "an", "of", "in", "on", "at", "to", "for", "and", "or", "but", "by", "with", "from",
     "as", "is", "are", "was", "were", "be", "been", "that", "this", "these", "those", "it", "its",
@@ -101,12 +96,18 @@ class _Encoded:
 class Verifier:
     """Probability that the evidence supports the claim."""
 
-    def __init__(self, model_dir: Path, *, require_classifier: bool = True) -> None:
+    def __init__(self, model_dir: Path, *, require_classifier: bool = True, max_windows: int = 6,
+                 cache_size: int = 512) -> None:
+        # A very long passage (a whole web page) is cut into windows that fit the encoder; only the
+        # windows sharing the most words with the claim are read, which bounds latency.
+        self.max_windows = max_windows
+        # The answerer and `check` verify several claims against the same few passages.
+        self.cache_size = cache_size
         missing = [name for name in ("model.onnx", "tokenizer.json", "card.json")
                    if not (model_dir / name).is_file()]
         if missing:
             raise UserError(f"support verifier in {model_dir} lacks {', '.join(missing)}; run "
-                            f"`python evals/train_verifier.py` or set ASSISTANT_SUPPORT_VERIFIER=none")
+                            f"`python evals/train_verifier.py` or set ASSISTANT_VERIFY_SUPPORT_VERIFIER=none")
         import onnxruntime
         from tokenizers import Tokenizer
 
@@ -170,7 +171,7 @@ class Verifier:
                 break
             # One sentence of overlap keeps a fact that spans a window edge readable.
             first = last if last > first else last + 1
-        return most_overlapping(claim, found, _MAX_WINDOWS)
+        return most_overlapping(claim, found, self.max_windows)
 
     def clear_cache(self) -> None:
         """Forget encoded texts (for measuring latency on passages never seen before)."""
@@ -202,7 +203,7 @@ class Verifier:
         with self._cache_lock:
             for text in todo:
                 self._cache[(text, max_length)] = known[text]
-            while len(self._cache) > _CACHE_SIZE:
+            while len(self._cache) > self.cache_size:
                 self._cache.popitem(last=False)
         return [known[t] for t in texts]
 

@@ -15,7 +15,7 @@ import json
 import shutil
 import sys
 import tempfile
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -98,27 +98,27 @@ def beir_scores(settings: Settings, dataset: BeirDataset, data_dir: Path,
     from assistant.retrieve.hybrid import HybridRetriever
     from assistant.retrieve.rerank import make_reranker
 
-    beir_settings = replace(settings, data_dir=data_dir, corpus_dir=data_dir / "docs",
-                            chroma_url="")
-    write_documents(dataset, beir_settings.corpus_dir)
+    beir_settings = settings.updated({"data_dir": data_dir, "ingest": {"corpus_dir": data_dir / "docs"},
+                                      "index": {"chroma_url": ""}}, "eval --beir")
+    write_documents(dataset, beir_settings.ingest.corpus_dir)
     report = ingest(beir_settings, progress=progress)
     if report.skipped:
         print(f"warning: {len(report.skipped)} BEIR documents skipped; first: {report.skipped[0]}",
               file=sys.stderr)
     snapshot = IndexReader(data_dir).snapshot()
-    embedder = shared_embedder(settings.embed_model, settings.embed_batch_size)
+    embedder = shared_embedder(settings.index.embed_model, settings.index.embed_batch_size)
     embed_query = lru_cache(maxsize=None)(embedder.embed_query)  # one embedding per query
     candidates = 2 * DEPTH  # chunks, so that 100 distinct documents remain after merging
     configurations = {
         "bm25": (("bm25",), "none"),
         "dense": (("dense",), "none"),
         "hybrid": (("dense", "bm25"), "none"),
-        "hybrid+rerank": (("dense", "bm25"), settings.reranker),
+        "hybrid+rerank": (("dense", "bm25"), settings.retrieve.reranker),
     }
     results: dict[str, dict[str, float]] = {}
     for name, (modes, reranker) in configurations.items():
         retriever = HybridRetriever(embed_query, make_reranker(reranker), candidates=candidates,
-                                    top_k=2 * candidates, per_doc_limit=1, rrf_k=settings.rrf_k,
+                                    top_k=2 * candidates, per_doc_limit=1, rrf_k=settings.retrieve.rrf_k,
                                     modes=modes)
         ndcg, recall = [], []
         for query_id, gold in dataset.qrels.items():

@@ -24,6 +24,7 @@ from assistant.errors import UserError
 from assistant.evaluate.metrics import CitedSentence, SupportJudge, citation_scores
 from assistant.settings import Settings
 from assistant.text import display_text, sentence_spans
+from assistant.types import Verdict
 
 if TYPE_CHECKING:
     from assistant.assistant import Assistant
@@ -37,7 +38,7 @@ _REFERENCE_LINE = re.compile(r"^\s*(?:[-*]\s*)?(?:[\[【]\^?\d{1,3}[\]】]:?\s|(
                              r"citations)\s*:?\s*$)", re.IGNORECASE)
 _MAX_RANGE = 50
 
-VERDICTS = ("supported", "partial", "unsupported", "uncited")
+VERDICTS = tuple(Verdict)
 
 
 @dataclass
@@ -61,7 +62,7 @@ class CheckedPassage:
 class SentenceCheck:
     text: str
     citations: list[int]
-    verdict: str  # supported | partial | unsupported | uncited
+    verdict: Verdict
     score: float  # the best single passage's support score, 0..1
     passage: CheckedPassage | None = None  # the best supporting passage
     quote: str = ""  # its sentence that best matches the claim
@@ -82,7 +83,7 @@ class CheckReport:
 
     @property
     def verdict_counts(self) -> dict[str, int]:
-        return {v: sum(s.verdict == v for s in self.sentences) for v in VERDICTS}
+        return {v.value: sum(s.verdict == v for s in self.sentences) for v in VERDICTS}
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -226,13 +227,13 @@ def _check_against_passages(sentences: list[CitedSentence], passages: dict[int, 
         best, support = _best(judge, sentence.text, pool)
         evidence = "\n".join(passages[n].evidence for n in known) if known else best.evidence
         if not sentence.citations:
-            verdict = "uncited"
+            verdict = Verdict.UNCITED
         elif scores.supported[index]:
-            verdict = "supported"
+            verdict = Verdict.SUPPORTED
         elif known and _partly(judge, sentence.text, [evidence, *(p.evidence for p in pool)]):
-            verdict = "partial"
+            verdict = Verdict.PARTIAL
         else:
-            verdict = "unsupported"
+            verdict = Verdict.UNSUPPORTED
         checks.append(_sentence_check(sentence, verdict, support, best, evidence,
                                       unknown=[n for n in sentence.citations if n not in passages],
                                       irrelevant=scores.irrelevant[index]))
@@ -264,11 +265,11 @@ def _best(judge: SupportJudge, claim: str,
 
 
 def _partly(judge: SupportJudge, claim: str, evidences: list[str]) -> bool:
-    return any(s.verdict in ("supported", "partial")
+    return any(s.verdict in (Verdict.SUPPORTED, Verdict.PARTIAL)
                for s in judge.support_many([(claim, e) for e in evidences]))
 
 
-def _sentence_check(sentence: CitedSentence, verdict: str, support: Support, best: CheckedPassage,
+def _sentence_check(sentence: CitedSentence, verdict: Verdict, support: Support, best: CheckedPassage,
                     evidence: str, unknown: list[int] | None = None,
                     irrelevant: list[int] | None = None) -> SentenceCheck:
     gate = fact_gate(sentence.text, evidence)

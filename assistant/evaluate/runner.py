@@ -23,14 +23,18 @@ from assistant.errors import UserError
 from assistant.evaluate import metrics
 from assistant.evaluate.check import parse_payload, shared_scorer, strip_markers
 from assistant.evaluate.jsonl import read_jsonl
-from assistant.settings import ROOT, Settings
+from assistant.settings import Settings
+from assistant.types import RemovedSentence
 
 if TYPE_CHECKING:
     from assistant.assistant import Assistant
 
-DEFAULT_SET = ROOT / "evals" / "dev_questions.jsonl"
-REPORTS_DIR = ROOT / "evals" / "reports"
-THRESHOLDS = ROOT / "evals" / "thresholds.toml"
+# The question sets, reports and quality gate live in the source tree's evals/, not in the
+# package: `assistant eval` is run from a checkout (or given --set).
+EVALS = Path("evals")
+DEFAULT_SET = EVALS / "dev_questions.jsonl"
+REPORTS_DIR = EVALS / "reports"
+THRESHOLDS = EVALS / "thresholds.toml"
 RECALL_AT = (1, 3, 5, 10)
 RANK_CUTOFF = 10
 # The metrics the chart and the delta lines lead with; every metric is in the JSON.
@@ -70,7 +74,7 @@ class QuestionResult:
     citation_precision: float | None
     unsupported_sentences: list[str]
     # Generated sentences the verifier kept from the user (LLM answers), with the reason for each.
-    withheld: list[dict[str, Any]] = field(default_factory=list)
+    withheld: list[RemovedSentence] = field(default_factory=list)
     # What the user was shown, sentence by sentence with the quotes cited, for auditing by hand.
     shown: list[dict[str, Any]] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
@@ -114,7 +118,7 @@ def evaluate_question(assistant: Assistant, judge: metrics.SupportJudge,
     # Retrieval is deterministic, so asking again for a deeper list ranks the same passages
     # the answer saw first, and more after them.
     retrieval = assistant.retriever.retrieve(assistant.reader.snapshot(), answer.search_query,
-                                             top_k=max(assistant.settings.candidates, RANK_CUTOFF))
+                                             top_k=max(assistant.settings.retrieve.candidates, RANK_CUTOFF))
     ranked = metrics.unique_in_order(p.chunk.doc_id for p in retrieval.passages)[:RANK_CUTOFF]
     scores = None
     if question.gold_doc_ids:
@@ -271,10 +275,9 @@ def write_report(result: EvalResult, name: str, question_set: Path, settings: Se
         "name": name,
         "created": dt.datetime.now().isoformat(timespec="seconds"),
         "question_set": _relative(question_set),
-        "settings": {key: getattr(settings, key) for key in (
-            "embed_model", "chunk_words", "chunk_max_words", "candidates", "top_k",
-            "per_doc_limit", "rrf_k", "reranker", "max_answer_sentences", "abstain_below",
-            "weak_below", "support_verifier", "llm")},
+        # Every setting but paths and secrets, which say nothing about quality and may be private.
+        "settings": {info.key: info.value for info in settings.describe()
+                     if info.kind is not Path and info.key != "llm.api_key"},
         "overall": result.overall,
         "by_type": result.by_type,
         "failures": failures(result.questions),
@@ -290,7 +293,7 @@ def write_report(result: EvalResult, name: str, question_set: Path, settings: Se
 
 def _relative(path: Path) -> str:
     try:
-        return str(path.resolve().relative_to(ROOT))
+        return str(path.resolve().relative_to(Path.cwd()))
     except ValueError:
         return str(path)
 

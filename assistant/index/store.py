@@ -27,7 +27,7 @@ def open_client(data_dir: Path, chroma_url: str = "") -> Any:
         return chromadb.PersistentClient(path=str(data_dir / "chroma"), settings=settings)
     url = urlparse(chroma_url)
     if url.scheme not in {"http", "https"} or not url.hostname:
-        raise UserError(f"ASSISTANT_CHROMA_URL={chroma_url!r} is not a URL like http://127.0.0.1:8000")
+        raise UserError(f"ASSISTANT_INDEX_CHROMA_URL={chroma_url!r} is not a URL like http://127.0.0.1:8000")
     try:
         client = chromadb.HttpClient(host=url.hostname, port=url.port or 8000,
                                      ssl=url.scheme == "https", settings=settings)

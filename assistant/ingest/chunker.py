@@ -8,18 +8,16 @@ from dataclasses import dataclass
 from assistant.text import sentence_spans, words
 from assistant.types import Chunk, Document
 
-# A trailing piece shorter than this is folded into the previous chunk of its section.
-_MIN_TAIL_WORDS = 25
-
 
 @dataclass(frozen=True)
 class ChunkerConfig:
     target_words: int = 120
     max_words: int = 170
     overlap_sentences: int = 0
+    min_tail_words: int = 25  # a section's last piece shorter than this joins the piece before it
 
     def fingerprint(self) -> str:
-        return f"words={self.target_words}/{self.max_words},overlap={self.overlap_sentences}"
+        return f"words={self.target_words}/{self.max_words},overlap={self.overlap_sentences},tail={self.min_tail_words}"
 
 
 def chunk_document(document: Document, config: ChunkerConfig) -> list[Chunk]:
@@ -78,7 +76,7 @@ def _pack(text: str, start: int, end: int, config: ChunkerConfig) -> list[list[t
     if current:
         tail_words = sum(len(words(text[s:e])) for s, e in current)
         previous_words = sum(len(words(text[s:e])) for s, e in pieces[-1]) if pieces else 0
-        if pieces and tail_words < _MIN_TAIL_WORDS and \
+        if pieces and tail_words < config.min_tail_words and \
                 previous_words + tail_words <= config.max_words:
             pieces[-1] = pieces[-1] + [s for s in current if s not in pieces[-1]]
         else:

@@ -13,7 +13,7 @@ LOCAL_CONTEXT_TOKENS = 4096
 
 
 def make_chat_model(settings: Settings) -> BaseChatModel | None:
-    spec = settings.llm.strip()
+    spec = settings.llm.backend.strip()
     if not spec:
         return None
     backend, _, model = spec.partition(":")
@@ -22,20 +22,20 @@ def make_chat_model(settings: Settings) -> BaseChatModel | None:
         from assistant.llm.local_llamacpp import LlamaCppChatModel
         from assistant.llm.weights import resolve_gguf
 
-        return LlamaCppChatModel(model_path=str(resolve_gguf(model, settings.model_cache_dir)),
-                                 n_ctx=LOCAL_CONTEXT_TOKENS, n_threads=settings.llm_threads,
-                                 max_tokens=settings.llm_max_tokens,
-                                 timeout_s=settings.llm_timeout_s)
+        return LlamaCppChatModel(model_path=str(resolve_gguf(model, settings.llm.model_cache_dir)),
+                                 n_ctx=LOCAL_CONTEXT_TOKENS, n_threads=settings.llm.threads,
+                                 max_tokens=settings.llm.max_tokens,
+                                 timeout_s=settings.llm.timeout_s)
     if backend in {"ollama", "openai"} and not model:
-        raise UserError(f"llm={spec!r} names no model; use {backend}:<model>, e.g. {backend}:qwen2.5:7b")
+        raise UserError(f"llm.backend={spec!r} names no model; use {backend}:<model>, e.g. {backend}:qwen2.5:7b")
     if backend == "ollama":
         from assistant.llm.ollama import ollama_chat_model
 
-        return ollama_chat_model(model, settings.llm_base_url, settings.llm_timeout_s,
-                                 settings.llm_max_tokens)
+        return ollama_chat_model(model, settings.llm.base_url, settings.llm.timeout_s,
+                                 settings.llm.max_tokens)
     if backend == "openai":
         from assistant.llm.openai_compat import openai_chat_model
 
-        return openai_chat_model(model, settings.llm_base_url, settings.llm_api_key,
-                                 settings.llm_timeout_s, settings.llm_max_tokens)
-    raise UserError(f"llm={spec!r} is not a known backend; use one of: {BACKENDS}")
+        return openai_chat_model(model, settings.llm.base_url, settings.llm.api_key,
+                                 settings.llm.timeout_s, settings.llm.max_tokens)
+    raise UserError(f"llm.backend={spec!r} is not a known backend; use one of: {BACKENDS}")

@@ -40,7 +40,7 @@ def _server(model_path: str, n_ctx: int, n_threads: int) -> Any:
             try:
                 import xllamacpp
             except ImportError as exc:
-                raise UserError("llm=local needs the xllamacpp package; install it with "
+                raise UserError("llm.backend=local needs the xllamacpp package; install it with "
                                 "pip install 'ice-out-assistant[local]'") from exc
             params = xllamacpp.CommonParams()
             params.model.path = model_path

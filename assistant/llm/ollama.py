@@ -20,7 +20,7 @@ def ollama_chat_model(model: str, base_url: str, timeout_s: float,
     try:
         from langchain_ollama import ChatOllama
     except ImportError as exc:
-        raise UserError("llm=ollama:<model> needs langchain-ollama; install it with "
+        raise UserError("llm.backend=ollama:<model> needs langchain-ollama; install it with "
                         "pip install 'ice-out-assistant[ollama]'") from exc
     return ChatOllama(model=model, base_url=base_url or DEFAULT_BASE_URL, temperature=0,
                       num_predict=max_tokens, num_ctx=CONTEXT_TOKENS,

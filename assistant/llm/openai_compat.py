@@ -12,12 +12,12 @@ def openai_chat_model(model: str, base_url: str, api_key: str, timeout_s: float,
                       max_tokens: int) -> BaseChatModel:
     if not base_url:
         # No default on purpose: questions must only ever go where the user pointed them.
-        raise UserError(f"llm=openai:{model} needs llm_base_url (ASSISTANT_LLM_BASE_URL), "
+        raise UserError(f"llm backend openai:{model} needs llm.base_url (ASSISTANT_LLM_BASE_URL), "
                         "e.g. http://127.0.0.1:8000/v1 for a local vLLM or llama.cpp server")
     try:
         from langchain_openai import ChatOpenAI
     except ImportError as exc:
-        raise UserError("llm=openai:<model> needs langchain-openai; install it with "
+        raise UserError("llm.backend=openai:<model> needs langchain-openai; install it with "
                         "pip install 'ice-out-assistant[openai]'") from exc
     # An explicit key (a placeholder for keyless local servers) keeps ChatOpenAI from reading
     # OPENAI_API_KEY from the environment and sending it to a server the user did not name.

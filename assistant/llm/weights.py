@@ -143,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     from assistant.settings import Settings
 
     try:
-        print(resolve_gguf(model.name, Settings.load().model_cache_dir))
+        print(resolve_gguf(model.name, Settings.load().llm.model_cache_dir))
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -1,6 +1,6 @@
 """The web UI (Gradio Blocks) and the server that carries it beside the JSON API.
 
-`assistant serve` → uvicorn on settings.host:settings.port with
+`assistant serve` → uvicorn on settings.ui.host:settings.ui.port with
   /api/ask, /api/check   (assistant/api.py)
   /                      the chat UI, the know-your-rights situations and the citation checker.
 
@@ -26,6 +26,7 @@ from assistant.errors import UserError
 from assistant.evaluate.check import check_answer
 from assistant.prompts import load_messages
 from assistant.settings import Settings
+from assistant.types import EventKind
 from assistant.ui.render import (
     Turn,
     esc,
@@ -89,7 +90,7 @@ class ChatUI:
 
     def __init__(self, assistant: Assistant) -> None:
         self.assistant = assistant
-        prompts_dir = assistant.settings.prompts_dir
+        prompts_dir = assistant.settings.answer.prompts_dir
         self.texts = load_messages(prompts_dir, "ui")
         messages = load_messages(prompts_dir)
         self.legal_notice: str = messages["legal_notice"]
@@ -128,7 +129,7 @@ class ChatUI:
         yield self._outputs(turns, "")
         try:
             for event in self.assistant.stream(question, history, turn.filters or None):
-                if event.kind == "delta":
+                if event.kind is EventKind.DELTA:
                     turn.draft += event.text
                 elif event.answer is not None:
                     turn.answer = event.answer
@@ -245,7 +246,7 @@ def create_app(assistant: Assistant) -> FastAPI:
     theme = gr.themes.Default(primary_hue="blue", font=SYSTEM_FONTS, font_mono=MONO_FONTS,
                               text_size=gr.themes.sizes.text_lg)
     return gr.mount_gradio_app(
-        app, blocks, path="/", server_name=assistant.settings.host, server_port=assistant.settings.port,
+        app, blocks, path="/", server_name=assistant.settings.ui.host, server_port=assistant.settings.ui.port,
         # No footer links (they lead off this machine), no run history (it would keep the
         # questions in the browser), no share link, no MCP server, no Node SSR process.
         footer_links=[], run_history=False, ssr_mode=False, mcp_server=False, pwa=False,
@@ -260,7 +261,7 @@ def serve(settings: Settings) -> None:
     # the index's first-use costs (about a second and a half here).
     assistant.ask(WARM_UP_QUESTION)
     app = create_app(assistant)
-    print(f"ICE Out Assistant: open http://{settings.host}:{settings.port} in a browser (Ctrl-C stops).",
+    print(f"ICE Out Assistant: open http://{settings.ui.host}:{settings.ui.port} in a browser (Ctrl-C stops).",
           flush=True)
     # access_log off: request lines are not needed, and nothing about a visitor is kept.
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", access_log=False)
+    uvicorn.run(app, host=settings.ui.host, port=settings.ui.port, log_level="warning", access_log=False)
