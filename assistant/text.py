@@ -15,7 +15,10 @@ _HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$")
 _LIST_MARKER = re.compile(r"^[ \t]*(?:[-*+•]|\d{1,3}[.)])[ \t]+")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 # A sentence ends at . ! ? (plus closing quotes/brackets) followed by space and a plausible start.
-_BOUNDARY = re.compile(r"[.!?][\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9§$])")
+_BOUNDARY = re.compile(r"[.!?][\"'”’)\]]*(?:\s\[\d{1,3}\])?\s+(?=[\"'“‘(\[]?[A-Z0-9§$])")
+# An inline enumerated item of a legal list: "…at a minimum: (1) An overview…; (2) All data…;
+# and (3) Examples…". Each item is a sentence of its own; a clause split nowhere else.
+_ENUMERATED_ITEM = re.compile(r"(?<=[:;])\s+(?=(?:(?:and|or)\s+)?\(?(?:\d{1,2}|[a-z]|[ivx]{1,5})\)\s)")
 _ABBREVIATIONS = {
     "v", "vs", "gov", "rep", "reps", "sen", "sens", "mr", "mrs", "ms", "dr", "st", "no", "nos",
     "mass", "jan", "feb", "mar", "apr", "aug", "sept", "sep", "oct", "nov", "dec", "u.s", "c",
@@ -90,11 +93,28 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
             stop = match.end()
             while stop > cursor and text[stop - 1].isspace():
                 stop -= 1
-            spans.append((cursor, stop))
+            spans.extend(_enumerated_items(text, cursor, stop))
             cursor = match.end()
         if cursor < block_end:
-            spans.append(_trim(text, cursor, block_end))
+            spans.extend(_enumerated_items(text, *_trim(text, cursor, block_end)))
     return [s for s in spans if s[1] > s[0]]
+
+
+def _enumerated_items(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """A sentence holding a list of two or more enumerated items, split before each item (a
+    question about one item is answered by that item, not the whole list); others whole."""
+    cuts = [m.start() for m in _ENUMERATED_ITEM.finditer(text, start, end)]
+    if len(cuts) < 2:
+        return [(start, end)]
+    spans = []
+    cursor = start
+    for cut in cuts:
+        spans.append((cursor, cut))
+        cursor = cut
+        while cursor < end and text[cursor].isspace():
+            cursor += 1
+    spans.append((cursor, end))
+    return spans
 
 
 def _is_abbreviation(text: str, sentence_start: int, period: int) -> bool:

@@ -37,8 +37,10 @@ def read_sources(path: Path) -> list[dict]:
     return [e for e in entries if isinstance(e, dict) and e.get("id") and e.get("url")]
 
 
-def write_sidecar(path: Path, title: str, url: str, kind: str) -> None:
+def write_sidecar(path: Path, title: str, url: str, kind: str, ocr: str = "auto") -> None:
     meta = {"title": title, "source_url": url, "kind": kind, "jurisdiction": "Massachusetts"}
+    if ocr != "auto":  # "force": this file's text layer is bad OCR; read its pages again
+        meta["ocr"] = ocr
     path.with_name(path.name + ".meta.yaml").write_text(yaml.safe_dump(meta, sort_keys=False),
                                                          encoding="utf-8")
 
@@ -72,8 +74,12 @@ def fetch_sources(sources_file: Path, target: Path, timeout_s: float = 30.0,
     return report
 
 
-def add_document(source: Path, corpus_dir: Path, title: str, url: str, kind: str) -> Path:
-    """Copy one file into corpus/added/ with its metadata; the caller then ingests."""
+def add_document(source: Path, corpus_dir: Path, title: str, url: str, kind: str,
+                 ocr: str = "auto") -> Path:
+    """Copy one file into corpus/added/ with its metadata; the caller then ingests.
+    `ocr` ("auto", "force", "off") is kept in the sidecar, so every later ingest honours it."""
+    if ocr not in ("auto", "force", "off"):
+        raise UserError(f"--ocr must be auto, force or off, not {ocr!r}")
     if not source.is_file():
         raise UserError(f"{source}: no such file")
     if source.suffix.lower() not in SUPPORTED_SUFFIXES:
@@ -81,5 +87,5 @@ def add_document(source: Path, corpus_dir: Path, title: str, url: str, kind: str
     target = corpus_dir / "added" / f"{doc_id_for(source)}{source.suffix.lower()}"
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source, target)
-    write_sidecar(target, title or source.stem, url, kind)
+    write_sidecar(target, title or source.stem, url, kind, ocr)
     return target

@@ -3,6 +3,7 @@ marked the markdown way (`## Heading`), so the chunker treats every format alike
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Callable
@@ -12,6 +13,7 @@ from typing import Any
 import yaml
 
 from assistant.errors import IngestError
+from assistant.ingest.pdf import PdfOptions, read_pdf
 from assistant.text import heading_spans
 from assistant.types import Document, Heading, PageSpan
 
@@ -24,8 +26,10 @@ def doc_id_for(path: Path) -> str:
     return _SLUG.sub("-", path.stem.lower()).strip("-") or "document"
 
 
-def load_document(path: Path, max_bytes: int) -> Document:
-    """Read one file; raise IngestError with a one-line reason when it cannot be used."""
+def load_document(path: Path, max_bytes: int, pdf: PdfOptions | None = None,
+                  notes: list[str] | None = None) -> Document:
+    """Read one file; raise IngestError with a one-line reason when it cannot be used.
+    `notes` collects lines worth telling the person (pages OCR'd, pages that need OCR)."""
     suffix = path.suffix.lower()
     loader = _LOADERS.get(suffix)
     if loader is None:
@@ -41,7 +45,7 @@ def load_document(path: Path, max_bytes: int) -> Document:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise IngestError(path, "no text could be extracted (a scanned PDF needs OCR first)")
-    meta = {**_sidecar_meta(path), **meta}
+    meta = {**sidecar, **meta}
     doc_id = str(meta.pop("id", "") or doc_id_for(path))
     heads = [Heading(s, e, level, title) for s, e, level, title in heading_spans(text)]
     return Document(doc_id=doc_id, text=text, meta=_complete_meta(meta, path, heads),
@@ -115,31 +119,33 @@ def _load_text(path: Path) -> tuple[str, dict[str, Any], list[PageSpan]]:
     return decode_text(path, path.read_bytes()), {}, []
 
 
-def _load_pdf(path: Path) -> tuple[str, dict[str, Any], list[PageSpan]]:
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+def _pdf_options(path: Path, options: PdfOptions, sidecar: dict[str, Any]) -> PdfOptions:
+    """A file's sidecar may ask for its own OCR mode (`assistant add --ocr force` writes one),
+    e.g. for a scan whose text layer is bad OCR."""
+    mode = sidecar.get("ocr")
+    if mode is None:
+        return options
+    if mode not in ("auto", "force", "off"):
+        raise IngestError(path.with_name(path.name + ".meta.yaml"),
+                          f"ocr must be auto, force or off, not {mode!r}")
+    return dataclasses.replace(options, ocr=mode)
 
+
+def _load_pdf(path: Path, options: PdfOptions,
+              notes: list[str] | None) -> tuple[str, dict[str, Any], list[PageSpan]]:
     try:
-        reader = PdfReader(str(path))
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise IngestError(path, "encrypted PDF that needs a password; save an unlocked copy")
-        parts: list[str] = []
-        pages: list[PageSpan] = []
-        offset = 0
-        for number, page in enumerate(reader.pages, start=1):
-            page_text = (page.extract_text() or "").strip()
-            pages.append(PageSpan(offset, offset + len(page_text), number))
-            parts.append(page_text)
-            offset += len(page_text) + 2
-        title = (reader.metadata or {}).get("/Title") if reader.metadata else None
+        result = read_pdf(path, options)
     except IngestError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise IngestError(path, f"not a readable PDF ({type(exc).__name__}: "
-                                f"{str(exc).splitlines()[0] if str(exc) else 'corrupt'})") from exc
-    except Exception as exc:  # pypdf raises many internal types on damaged files
-        raise IngestError(path, f"not a readable PDF ({type(exc).__name__})") from exc
-    return "\n\n".join(parts), ({"title": str(title)} if title else {}), pages
+    except Exception as exc:  # PDFium and pdfminer raise many internal types on damaged files
+        raise IngestError(path, f"not a readable PDF ({type(exc).__name__}); "
+                                "re-save it (e.g. print to PDF) and add it again") from exc
+    if notes is not None:
+        if result.ocr_pages:
+            cached = f", {result.ocr_cached} from the OCR cache" if result.ocr_cached else ""
+            notes.append(f"{path}: {result.ocr_pages} of {len(result.pages)} pages OCR'd{cached}")
+        notes.extend(f"{path}: {note}" for note in result.notes)
+    return result.text, result.meta, result.pages
 
 
 _HTML_DROP = ("script", "style", "noscript", "nav", "header", "footer", "aside", "form",

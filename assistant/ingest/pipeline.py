@@ -7,6 +7,7 @@ and the run ends in well under a second.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import sys
 import time
@@ -31,6 +32,7 @@ from assistant.index.generations import (
 from assistant.index.store import open_client
 from assistant.ingest.chunker import ChunkerConfig, chunk_document
 from assistant.ingest.loaders import SUPPORTED_SUFFIXES, doc_id_for, load_document
+from assistant.ingest.pdf import PDF_READER_VERSION, PdfOptions
 from assistant.settings import Settings
 from assistant.types import Chunk
 
@@ -47,6 +49,8 @@ class IngestReport:
     removed_docs: int = 0
     skipped: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # One line per file worth telling: how many pages were OCR'd, pages that still need OCR.
+    notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
     generation: str | None = None
     changed: bool = False
@@ -103,12 +107,26 @@ def file_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
+def reader_version(path: Path, pdf: PdfOptions) -> str:
+    """What a file was read with. A PDF read by an older reader, or with other OCR options,
+    is read again even when its bytes did not change."""
+    if path.suffix.lower() != ".pdf":
+        return ""
+    return f"{PDF_READER_VERSION}:{pdf.ocr}:{pdf.ocr_languages}:{pdf.ocr_dpi}"
+
+
 def ingest(settings: Settings, paths: list[Path] | None = None, *, strict: bool = False,
-           rebuild: bool = False, progress: bool | None = None) -> IngestReport:
+           rebuild: bool = False, progress: bool | None = None,
+           pdf: PdfOptions | None = None) -> IngestReport:
+    """`pdf` sets how PDFs are read (OCR mode, languages); its OCR cache defaults to
+    <data_dir>/ocr-cache, so an index rebuilt from scratch still never OCRs a page twice."""
     started = time.perf_counter()
     report = IngestReport()
     index_dir = settings.index_dir
     show = sys.stderr.isatty() if progress is None else progress
+    pdf = dataclasses.replace(pdf or PdfOptions(), progress=show,
+                              cache_dir=(pdf.cache_dir if pdf and pdf.cache_dir
+                                         else settings.data_dir / "ocr-cache"))
     with ingest_lock(index_dir):
         files = discover(paths or [settings.corpus_dir], report)
         wanted = fingerprint(settings)
@@ -125,7 +143,8 @@ def ingest(settings: Settings, paths: list[Path] | None = None, *, strict: bool 
             except OSError as exc:
                 report.skipped.append(f"{path}: cannot read ({exc.strerror})")
         unchanged = {d for d, h in hashes.items()
-                     if d in old_docs and old_docs[d]["sha256"] == h}
+                     if d in old_docs and old_docs[d]["sha256"] == h
+                     and old_docs[d].get("reader", "") == reader_version(files[d], pdf)}
         to_load = [d for d in hashes if d not in unchanged]
         removed = set(old_docs) - set(hashes)
 
@@ -135,8 +154,9 @@ def ingest(settings: Settings, paths: list[Path] | None = None, *, strict: bool 
         config = chunker_config(settings)
         for doc_id in tqdm(to_load, desc="Reading", unit="file", disable=not show):
             path = files[doc_id]
+            notes: list[str] = []
             try:
-                document = load_document(path, max_bytes)
+                document = load_document(path, max_bytes, pdf, notes)
             except IngestError as exc:
                 if doc_id in old_docs:  # keep the last good version rather than lose it
                     unchanged.add(doc_id)
@@ -144,10 +164,16 @@ def ingest(settings: Settings, paths: list[Path] | None = None, *, strict: bool 
                 else:
                     report.skipped.append(str(exc))
                 continue
+            finally:
+                for line in notes:
+                    tqdm.write(f"note: {line}", file=sys.stderr)
+                report.notes.extend(notes)
             chunks = chunk_document(document, config)
             report.embedded_docs += 1
             manifest.docs[doc_id] = {"path": str(path), "sha256": hashes[doc_id],
                                      "title": document.meta["title"], "chunks": len(chunks)}
+            if reader_version(path, pdf):
+                manifest.docs[doc_id]["reader"] = reader_version(path, pdf)
             new_chunks.extend(chunks)
         for doc_id in unchanged:
             manifest.docs[doc_id] = old_docs[doc_id]

@@ -162,8 +162,8 @@ def render_conversation(turns: list[Turn], texts: Texts, legal_notice: str) -> s
 
 
 def _meta(citation: Citation, texts: Texts) -> str:
-    rows = [(texts["source_page"], citation.page), (texts["source_as_of"], citation.as_of),
-            (texts["source_kind"], citation.kind)]
+    # Page and section are in the summary line above these rows.
+    rows = [(texts["source_as_of"], citation.as_of), (texts["source_kind"], citation.kind)]
     return '<dl class="source-meta">' + "".join(
         f"<div><dt>{esc(label)}</dt><dd>{esc(value)}</dd></div>" for label, value in rows if value) + "</dl>"
 
@@ -171,9 +171,13 @@ def _meta(citation: Citation, texts: Texts) -> str:
 def _source(turn: int, citation: Citation, texts: Texts) -> str:
     link = external_link(citation.source_url, texts["source_link"]) or \
         f'<span class="no-link">{esc(texts["source_no_link"])}</span>'
-    # Several citations often come from one document: the section tells them apart at a glance.
-    section = (f'<span class="source-section">{esc(texts["source_section"])}: {esc(citation.section)}</span>'
-               if citation.section else "")
+    # Several citations often come from one document: page and section tell them apart at a
+    # glance, and say where to look in the original (a PDF's page counts from its first page, as a viewer does).
+    where = [f' · <span class="source-page">{esc(texts["source_page"])} {esc(citation.page)}</span>'
+             if citation.page is not None else "",
+             f'<span class="source-section">{esc(texts["source_section"])}: {esc(citation.section)}</span>'
+             if citation.section else ""]
+    section = "".join(where)
     return (f'<details class="source" id="{source_id(turn, citation.n)}">'
             f'<summary><span class="source-n">[{citation.n}]</span> {esc(citation.title or citation.doc_id)}'
             f'{section}</summary>'

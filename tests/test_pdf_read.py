@@ -1,0 +1,141 @@
+"""Reading PDFs: pages, sections and table rows kept; scans OCR'd once and cached; a scan
+without OCR installed is reported, never indexed empty. OCR tests run tesseract on a page or
+two of a PDF made here; the real documents are left to evals/realdocs_bench.py."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from assistant.errors import IngestError
+from assistant.ingest import ocr
+from assistant.ingest.chunker import ChunkerConfig, chunk_document
+from assistant.ingest.loaders import load_document
+from assistant.ingest.pdf import PdfOptions, read_pdf
+from tests.fixtures.make_pdfs import (
+    write_lines_pdf,
+    write_scan_with_text_layer,
+    write_scanned_pdf,
+    write_table_pdf,
+)
+
+LIMIT = 5_000_000
+needs_ocr = pytest.mark.skipif(bool(ocr.missing_tools()), reason="tesseract/pdftoppm missing: run make ocr")
+SCANNED = ["ICE must honor the signed detainer form.", "The sheriff shares booking data weekly."]
+
+
+def _agreement(tmp_path):
+    header = "Memorandum of Agreement | Example County"
+    pages = [
+        [header, "ARTICLE I. PURPOSE", "This agreement sets out how the sheriff and ICE share",
+         "information about people held in the county jail.", "Page 1 of 3"],
+        [header, "ARTICLE II. NOTIFICATION", "The sheriff will notify ICE of a release date only when",
+         "a judge has signed a warrant. Notice is given by telephone.", "Page 2 of 3"],
+        [header, "ARTICLE III. TERMINATION", "Either party may end this agreement with thirty days",
+         "notice in writing.", "Page 3 of 3"],
+    ]
+    return write_lines_pdf(tmp_path / "agreement.pdf", pages)
+
+
+def test_pdf_sections_pages_and_no_running_headers(tmp_path):
+    document = load_document(_agreement(tmp_path), LIMIT)
+    assert "Memorandum of Agreement | Example County" not in document.text
+    assert "Page 2 of 3" not in document.text
+    chunks = chunk_document(document, ChunkerConfig(target_words=10, max_words=40))
+    where = {c.section: c.page for c in chunks}
+    assert where == {"ARTICLE I. PURPOSE": 1, "ARTICLE II. NOTIFICATION": 2, "ARTICLE III. TERMINATION": 3}
+    notify = next(c for c in chunks if c.section == "ARTICLE II. NOTIFICATION")
+    sentences = [document.text[s:e] for s, e in notify.sentences]
+    assert sentences == ["The sheriff will notify ICE of a release date only when a judge has signed a warrant.",
+                         "Notice is given by telephone."]
+
+
+def test_table_rows_are_text_with_their_headers_and_page(tmp_path):
+    path = write_table_pdf(tmp_path / "deaths.pdf", "Deaths by facility are listed below.",
+                           ["Facility", "Deaths", "Year"], [["Adelanto", "3", "2016"], ["Eloy", "2", "2017"]])
+    document = load_document(path, LIMIT)
+    row = "Facility: Eloy; Deaths: 2; Year: 2017."
+    assert row in document.text and "Deaths by facility are listed below." in document.text
+    chunk = chunk_document(document, ChunkerConfig())[0]
+    assert chunk.page == 1
+    assert row in [document.text[s:e] for s, e in chunk.sentences]  # one row is one quotable sentence
+
+
+def test_scan_without_ocr_installed_is_skipped_naming_the_fix(tmp_path, monkeypatch):
+    path = write_scanned_pdf(tmp_path / "scan.pdf", SCANNED[:1])
+    monkeypatch.setattr(ocr, "missing_tools", lambda: ["tesseract"])
+    with pytest.raises(IngestError) as caught:
+        load_document(path, LIMIT)
+    message = str(caught.value)
+    assert str(path) in message and "no text layer" in message and "make ocr" in message
+    assert "\n" not in message
+
+
+def test_ocr_off_reports_the_scan_instead_of_indexing_it_empty(tmp_path):
+    path = write_scanned_pdf(tmp_path / "scan.pdf", SCANNED[:1])
+    with pytest.raises(IngestError, match="no text layer"):
+        read_pdf(path, PdfOptions(ocr="off"))
+
+
+def test_a_sidecar_can_ask_for_its_own_ocr_mode(tmp_path):
+    path = write_scanned_pdf(tmp_path / "scan.pdf", SCANNED[:1])
+    (tmp_path / "scan.pdf.meta.yaml").write_text("title: Scan\nocr: sometimes\n", encoding="utf-8")
+    with pytest.raises(IngestError, match="ocr must be auto, force or off"):
+        load_document(path, LIMIT)
+
+
+@pytest.mark.ocr
+@needs_ocr
+def test_scanned_pages_are_ocrd_with_their_page_numbers_and_cached(tmp_path, monkeypatch):
+    path = write_scanned_pdf(tmp_path / "scan.pdf", SCANNED)
+    options = PdfOptions(cache_dir=tmp_path / "cache")
+    notes: list[str] = []
+    document = load_document(path, LIMIT, options, notes)
+    for number, sentence in enumerate(SCANNED, start=1):
+        assert sentence in document.text
+        assert document.page_at(document.text.index(sentence)) == number
+    assert notes == [f"{path}: 2 of 2 pages OCR'd"]
+
+    def no_ocr(*_args, **_kwargs):
+        raise AssertionError("a cached page was OCR'd again")
+
+    monkeypatch.setattr(ocr, "ocr_page", no_ocr)
+    again = read_pdf(path, options)
+    assert (again.ocr_pages, again.ocr_cached) == (2, 2) and again.text == document.text
+    # The cache is keyed by the page's content: the same page in another file is not OCR'd.
+    copy = shutil.copy(path, tmp_path / "copy.pdf")
+    assert read_pdf(copy, options).ocr_cached == 2
+
+
+@pytest.mark.ocr
+@needs_ocr
+def test_force_reocrs_a_pdf_that_has_a_text_layer(tmp_path):
+    bad_layer = ["Thc LEA wi11 notify lCE of each re1ease and the sheriff will keep a record."] * 8
+    path = write_scan_with_text_layer(tmp_path / "layer.pdf", "The LEA will notify ICE.", bad_layer)
+    assert "wi11" in read_pdf(path, PdfOptions(ocr="auto")).text  # a page-long text layer is trusted
+    forced = read_pdf(path, PdfOptions(ocr="force", cache_dir=tmp_path / "cache"))
+    assert forced.ocr_pages == 1 and forced.text == "The LEA will notify ICE."
+
+
+@pytest.mark.ocr
+@needs_ocr
+def test_unknown_ocr_language_is_named_and_the_rest_used(tmp_path):
+    path = write_scanned_pdf(tmp_path / "scan.pdf", SCANNED[:1])
+    result = read_pdf(path, PdfOptions(ocr_languages="eng+zzz", cache_dir=tmp_path / "cache"))
+    assert SCANNED[0] in result.text
+    assert any("tesseract-ocr-zzz" in note for note in result.notes)
+
+
+def test_ingest_reports_a_scan_it_cannot_read_as_skipped(tmp_path, monkeypatch):
+    from assistant.ingest.pipeline import ingest
+    from assistant.settings import Settings
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    path = write_scanned_pdf(corpus / "troy-287g.pdf", SCANNED[:1])
+    monkeypatch.setattr(ocr, "missing_tools", lambda: ["tesseract", "pdftoppm"])
+    settings = Settings.load(values={"data_dir": tmp_path / "data", "ingest": {"corpus_dir": corpus}})
+    report = ingest(settings, [corpus], progress=False)
+    assert report.docs == 0 and len(report.skipped) == 1
+    assert report.skipped[0].startswith(f"{path}: scanned PDF with no text layer") and "make ocr" in report.skipped[0]
