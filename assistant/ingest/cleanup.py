@@ -44,9 +44,9 @@ _NUMBER_HEADING = re.compile(r"^\d{1,2}(?:\.\d{1,2})*\.?\s+[A-Z][A-Z0-9 ,;:&/()'
 _TABLE_HEADING = re.compile(r"^(?:Appendix\s+)?(?:Table|TABLE|Exhibit|EXHIBIT)\s+[A-Z]?\d{1,3}[.:]?$")
 
 # List items: a bullet (a symbol font's bullet arrives as a private-use character), "1.",
-# "1)", "(a)", "a.", "(iv)". OCR reads a round bullet as "e", "°" or "«"; at a line start
-# before a capital no English sentence begins that way.
-_BULLET = re.compile(r"^(?:[-•●▪◦■□➢►∙·*\ue000-\uf8ff]|[e°«¢»]\s(?=[A-Z(]))\s*")
+# "1)", "(a)", "a.", "(iv)". OCR reads a round bullet as "e", "°" or "«" (a hollow one as
+# "o"); at a line start before a capital no English sentence begins that way.
+_BULLET = re.compile(r"^(?:[-•●▪◦■□➢►∙·*\ue000-\uf8ff]|[eo°«¢»]\s(?=[A-Z(]))\s*")
 _ENUMERATOR = re.compile(r"^(?:\(?\d{1,2}[.)]|\([a-z]{1,2}\)|[a-z][.)]|\([ivx]{1,5}\))\s+")
 _PAGE_NUMBER = re.compile(r"^(?:page\s+)?[-–—]?\s*\(?\d{1,4}\)?\s*[-–—]?(?:\s*(?:of|/)\s*\d{1,4})?$",
                           re.IGNORECASE)
@@ -60,6 +60,10 @@ _FOOTNOTE_ON_WORD = re.compile(r"(?<=[a-z]{3})(\d{1,2})(?=[.,;:]?(?:\s|$))")
 # OCR of a legal citation reads the section sign as a dollar sign: "INA $ 287(a)(1)".
 _SECTION_SIGN = re.compile(r"\b(INA|U\.S\.C\.?|C\.F\.R\.?|USC|CFR) \$ ?(?=\d)|\$ ?(?=\d{1,4}(?:\.\d+)?\()")
 _TOKEN = re.compile(r"[A-Za-z]+")
+_MAX_PIECE_RANK = 40_000
+# Words of legal drafting that the frequency list lacks and that read as two or three words.
+_LEGAL_COMPOUND = re.compile(r"^(?:here|there|where)(?:in|inafter|inbefore|of|by|to|tofore|under|with|upon|"
+                             r"after|on|at|as|from|unto)$")
 # Short words that may stand alone in a split; any other piece of one or two letters is noise.
 _SHORT_WORDS = frozenset((
     "a", "i", "an", "as", "at", "be", "by", "do", "go", "he", "if", "in", "is", "it", "me", "my",
@@ -96,14 +100,15 @@ def _word_ranks() -> dict[str, int]:
     # build wordninja's own model for nothing.
     spec = importlib.util.find_spec("wordninja")
     if spec is None or spec.origin is None:
-        raise RuntimeError("the wordninja package is missing; run `make setup`")
+        raise ImportError("the wordninja package is missing", name="wordninja")
     data = (Path(spec.origin).parent / "wordninja" / "wordninja_words.txt.gz").read_bytes()
     words = gzip.decompress(data).decode("utf-8").split()
     return {word: rank for rank, word in enumerate(words)}
 
 
 def is_word(word: str) -> bool:
-    return word.lower() in _word_ranks()
+    lower = word.lower()
+    return lower in _word_ranks() or bool(_LEGAL_COMPOUND.match(lower))
 
 
 def heading_level(line: str) -> int | None:
@@ -257,7 +262,8 @@ def _segment(token: str) -> list[str] | None:
                 continue
             if len(piece) <= 2 and piece not in _SHORT_WORDS:
                 continue
-            if len(piece) <= 4 and rank > 20_000 and piece not in _SHORT_WORDS:
+            # Rare pieces ("sclerotic", "broncho") mean a term the list lacks, not two words.
+            if rank > _MAX_PIECE_RANK or (len(piece) <= 4 and rank > 20_000 and piece not in _SHORT_WORDS):
                 continue
             cost = best[start][0] + math.log((rank + 1) * log_size)
             if cost < best[end][0]:

@@ -137,6 +137,9 @@ def _load_pdf(path: Path, options: PdfOptions,
         result = read_pdf(path, options)
     except IngestError:
         raise
+    except ImportError as exc:
+        raise IngestError(path, f"the PDF reader's package {exc.name or ''} is not installed; "
+                                "run `make setup`") from exc
     except Exception as exc:  # PDFium and pdfminer raise many internal types on damaged files
         raise IngestError(path, f"not a readable PDF ({type(exc).__name__}); "
                                 "re-save it (e.g. print to PDF) and add it again") from exc
