@@ -74,9 +74,9 @@ def fetch_sources(sources_file: Path, target: Path, timeout_s: float = 30.0,
     return report
 
 
-def add_document(source: Path, corpus_dir: Path, title: str, url: str, kind: str,
+def add_document(source: Path, documents_dir: Path, title: str, url: str, kind: str,
                  ocr: str = "auto") -> Path:
-    """Copy one file into corpus/added/ with its metadata; the caller then ingests.
+    """Copy one file into <documents_dir>/added/ with its metadata; the caller then ingests.
     `ocr` ("auto", "force", "off") is kept in the sidecar, so every later ingest honours it."""
     if ocr not in ("auto", "force", "off"):
         raise UserError(f"--ocr must be auto, force or off, not {ocr!r}")
@@ -84,7 +84,7 @@ def add_document(source: Path, corpus_dir: Path, title: str, url: str, kind: str
         raise UserError(f"{source}: no such file")
     if source.suffix.lower() not in SUPPORTED_SUFFIXES:
         raise UserError(f"{source}: unsupported file type; use one of {', '.join(SUPPORTED_SUFFIXES)}")
-    target = corpus_dir / "added" / f"{doc_id_for(source)}{source.suffix.lower()}"
+    target = documents_dir / "added" / f"{doc_id_for(source)}{source.suffix.lower()}"
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source, target)
     write_sidecar(target, title or source.stem, url, kind, ocr)

@@ -40,8 +40,12 @@ def load_document(path: Path, max_bytes: int, pdf: PdfOptions | None = None,
         raise IngestError(path, "empty file (0 bytes)")
     if size > max_bytes:
         raise IngestError(path, f"file is {size / 1e6:.1f} MB, over the "
-                                f"{max_bytes / 1e6:.0f} MB limit (raise ASSISTANT_MAX_FILE_MB)")
-    text, meta, pages = loader(path)
+                                f"{max_bytes / 1e6:.0f} MB limit (raise ASSISTANT_INGEST_MAX_FILE_MB)")
+    sidecar = _sidecar_meta(path)
+    if suffix == ".pdf":
+        text, meta, pages = _load_pdf(path, _pdf_options(path, pdf or PdfOptions(), sidecar), notes)
+    else:
+        text, meta, pages = loader(path)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise IngestError(path, "no text could be extracted (a scanned PDF needs OCR first)")
@@ -64,6 +68,8 @@ def _complete_meta(meta: dict[str, Any], path: Path, heads: list[Heading]) -> di
         "jurisdiction": str(meta.get("jurisdiction") or ""),
         "as_of": as_of.isoformat() if isinstance(as_of, dt.date) else str(as_of),
         "language": str(meta.get("language") or "en"),
+        # A translated know-your-rights card names its English original (shown to its readers only).
+        "translation_of": str(meta.get("translation_of") or ""),
         "path": str(path),
     }
 

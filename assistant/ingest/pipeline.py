@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import re
 import sys
 import time
 from collections.abc import Iterable
@@ -36,8 +37,9 @@ from assistant.ingest.pdf import PDF_READER_VERSION, PdfOptions
 from assistant.settings import Settings
 from assistant.types import Chunk
 
-# Data files that live in the corpus folder but are not documents.
-_NOT_DOCUMENTS = ("referrals.yaml", "sources.yaml")
+# Data files that live in the corpus folder but are not documents: the referral table and its
+# translations (referrals.es.yaml), and the source registry.
+_NOT_DOCUMENTS = re.compile(r"^(?:referrals(?:\.[a-z]{2})?|sources)\.yaml$")
 
 
 @dataclass
@@ -63,13 +65,19 @@ class IngestReport:
 
 def fingerprint(settings: Settings) -> str:
     chunker = chunker_config(settings)
-    return f"embed={settings.embed_model}:{resolve_model_path(settings.embed_model).name}|" \
+    return f"embed={settings.index.embed_model}:{resolve_model_path(settings.index.embed_model).name}|" \
            f"{chunker.fingerprint()}"
 
 
 def chunker_config(settings: Settings) -> ChunkerConfig:
-    return ChunkerConfig(settings.chunk_words, settings.chunk_max_words,
-                         settings.chunk_overlap_sentences)
+    ingest = settings.ingest
+    return ChunkerConfig(ingest.chunk_words, ingest.chunk_max_words, ingest.chunk_overlap_sentences,
+                         ingest.chunk_min_tail_words)
+
+
+def default_paths(settings: Settings) -> list[Path]:
+    """The built-in corpus, and the documents a person added or fetched once there are any."""
+    return [settings.ingest.corpus_dir, *([settings.documents_dir] if settings.documents_dir.is_dir() else [])]
 
 
 def discover(paths: Iterable[Path], report: IngestReport) -> dict[str, Path]:
@@ -81,7 +89,7 @@ def discover(paths: Iterable[Path], report: IngestReport) -> dict[str, Path]:
         files = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
         for path in files:
             if any(part.startswith(".") for part in path.relative_to(root).parts) \
-                    or path.name in _NOT_DOCUMENTS or path.name.endswith(".meta.yaml"):
+                    or _NOT_DOCUMENTS.match(path.name) or path.name.endswith(".meta.yaml"):
                 continue
             if path.suffix.lower() not in SUPPORTED_SUFFIXES:
                 report.skipped.append(f"{path}: unsupported file type {path.suffix or '(none)'}; "
@@ -128,7 +136,7 @@ def ingest(settings: Settings, paths: list[Path] | None = None, *, strict: bool 
                               cache_dir=(pdf.cache_dir if pdf and pdf.cache_dir
                                          else settings.data_dir / "ocr-cache"))
     with ingest_lock(index_dir):
-        files = discover(paths or [settings.corpus_dir], report)
+        files = discover(paths or default_paths(settings), report)
         wanted = fingerprint(settings)
         previous_generation = current_generation(index_dir)
         previous = read_generation(index_dir, previous_generation) if previous_generation else None
@@ -150,7 +158,7 @@ def ingest(settings: Settings, paths: list[Path] | None = None, *, strict: bool 
 
         new_chunks: list[Chunk] = []
         manifest = Manifest(fingerprint=wanted)
-        max_bytes = int(settings.max_file_mb * 1_000_000)
+        max_bytes = int(settings.ingest.max_file_mb * 1_000_000)
         config = chunker_config(settings)
         for doc_id in tqdm(to_load, desc="Reading", unit="file", disable=not show):
             path = files[doc_id]
@@ -188,7 +196,7 @@ def ingest(settings: Settings, paths: list[Path] | None = None, *, strict: bool 
             report.generation = previous_generation
         elif manifest.docs:
             data = _assemble(settings, reuse, unchanged, new_chunks, manifest, show)
-            client = open_client(settings.data_dir, settings.chroma_url)
+            client = open_client(settings.data_dir, settings.index.chroma_url)
             report.generation = write_generation(index_dir, client, data,
                                                  [_lexical_text(c) for c in data.chunks])
             collect_garbage(index_dir, client, keep_previous=previous_generation)
@@ -211,7 +219,7 @@ def _assemble(settings: Settings, reuse: GenerationData | None, unchanged: set[s
                 vectors.append(np.asarray(reuse.vectors[row:row + 1], dtype=np.float32))
                 sentence_blocks.append(np.asarray(reuse.sentence_block(row), dtype=np.float32))
     if new_chunks:
-        embedder = shared_embedder(settings.embed_model, settings.embed_batch_size)
+        embedder = shared_embedder(settings.index.embed_model, settings.index.embed_batch_size)
         batch = 256
         with tqdm(total=len(new_chunks), desc="Embedding", unit="chunk", disable=not show) as bar:
             for begin in range(0, len(new_chunks), batch):
