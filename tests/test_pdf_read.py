@@ -51,15 +51,29 @@ def test_pdf_sections_pages_and_no_running_headers(tmp_path):
                          "Notice is given by telephone."]
 
 
+def test_sections_from_large_type_and_from_the_outline(tmp_path):
+    body = ["Federal agencies reported 51 arrest-related deaths in fiscal year 2016.",
+            "Homicide and suicide accounted for nearly 90 percent of those deaths.",
+            "Almost all of the people who died in custody were men, most of them white.",
+            "The data set does not differentiate between race and ethnicity at all."]
+    pages: list[list[str | tuple[str, int]]] = [[("Highlights", 22), *body], [*body[::-1]]]
+    path = write_lines_pdf(tmp_path / "report.pdf", pages, outline=[("Detailed findings", 1)])
+    document = load_document(path, LIMIT)
+    sections = {(c.section, c.page) for c in chunk_document(document, ChunkerConfig(target_words=10))}
+    assert sections == {("Highlights", 1), ("Detailed findings", 2)}
+
+
 def test_table_rows_are_text_with_their_headers_and_page(tmp_path):
     path = write_table_pdf(tmp_path / "deaths.pdf", "Deaths by facility are listed below.",
                            ["Facility", "Deaths", "Year"], [["Adelanto", "3", "2016"], ["Eloy", "2", "2017"]])
     document = load_document(path, LIMIT)
     row = "Facility: Eloy; Deaths: 2; Year: 2017."
     assert row in document.text and "Deaths by facility are listed below." in document.text
-    chunk = chunk_document(document, ChunkerConfig())[0]
-    assert chunk.page == 1
-    assert row in [document.text[s:e] for s, e in chunk.sentences]  # one row is one quotable sentence
+    chunks = chunk_document(document, ChunkerConfig())
+    # Each row is a chunk of its own, one quotable sentence, with its page.
+    assert [c.text for c in chunks] == ["Deaths by facility are listed below.",
+                                        "Facility: Adelanto; Deaths: 3; Year: 2016.", row]
+    assert all(c.page == 1 and len(c.sentences) == 1 for c in chunks)
 
 
 def test_scan_without_ocr_installed_is_skipped_naming_the_fix(tmp_path, monkeypatch):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from assistant.ingest.tables import is_table_row
 from assistant.text import sentence_spans, words
 from assistant.types import Chunk, Document
 
@@ -60,9 +61,18 @@ def _pack(text: str, start: int, end: int, config: ChunkerConfig) -> list[list[t
     sentences = _bounded_sentences(text, start, end, config.max_words)
     paragraph_ends = _paragraph_ends(text, sentences)
     pieces: list[list[tuple[int, int]]] = []
+    rows: set[int] = set()  # pieces that are one table row
     current: list[tuple[int, int]] = []
     size = 0
     for position, span in enumerate(sentences):
+        if is_table_row(text[span[0]:span[1]]):
+            # A table row is a chunk of its own: embedded alone it matches a question about that
+            # row (a name, an agency), where packed with its neighbours it matched none.
+            _close(text, pieces, rows, current, config)
+            rows.add(len(pieces))
+            pieces.append([span])
+            current, size = [], 0
+            continue
         length = len(words(text[span[0]:span[1]]))
         if current and size + length > config.max_words:
             pieces.append(current)
@@ -73,15 +83,23 @@ def _pack(text: str, start: int, end: int, config: ChunkerConfig) -> list[list[t
         if size >= config.target_words and position in paragraph_ends:
             pieces.append(current)
             current, size = [], 0
-    if current:
-        tail_words = sum(len(words(text[s:e])) for s, e in current)
-        previous_words = sum(len(words(text[s:e])) for s, e in pieces[-1]) if pieces else 0
-        if pieces and tail_words < config.min_tail_words and \
-                previous_words + tail_words <= config.max_words:
-            pieces[-1] = pieces[-1] + [s for s in current if s not in pieces[-1]]
-        else:
-            pieces.append(current)
+    _close(text, pieces, rows, current, config)
     return pieces
+
+
+def _close(text: str, pieces: list[list[tuple[int, int]]], rows: set[int], current: list[tuple[int, int]],
+           config: ChunkerConfig) -> None:
+    """Add the sentences gathered so far as a piece, or fold a short tail into the piece
+    before it (never into a table row)."""
+    if not current:
+        return
+    tail_words = sum(len(words(text[s:e])) for s, e in current)
+    previous_words = sum(len(words(text[s:e])) for s, e in pieces[-1]) if pieces else 0
+    if pieces and len(pieces) - 1 not in rows and tail_words < config.min_tail_words and \
+            previous_words + tail_words <= config.max_words:
+        pieces[-1] = pieces[-1] + [s for s in current if s not in pieces[-1]]
+    else:
+        pieces.append(current)
 
 
 def _bounded_sentences(text: str, start: int, end: int, max_words: int) -> list[tuple[int, int]]:

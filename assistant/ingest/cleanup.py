@@ -28,6 +28,8 @@ _CHAR_FIXES = str.maketrans({
     "\t": " ", "\r": "\n", "\f": "\n", "\x0b": "\n",
 })
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+# C1 control characters reach the text where a symbol font drew a bullet.
+_C1 = re.compile(r"[\x80-\x9f]")
 
 # Headings PDFs write as plain lines. Level 2 is a top section, level 3 one inside it.
 _KEYWORD_HEADING = re.compile(r"^(?:ARTICLE|SECTION|PART|CHAPTER|APPENDIX|ATTACHMENT|SCHEDULE)\s+"
@@ -37,7 +39,7 @@ _TITLE_KEYWORD_HEADING = re.compile(r"^(?:Article|Section|Part|Chapter|Appendix|
 # OCR misreads numerals ("IL. AUTHORITY", "If. POLICY"): after a leading I, V or X a few
 # look-alike characters are accepted.
 _ROMAN_HEADING = re.compile(r"^[IVX][IVXLlf1T]{0,5}\.\s+[A-Z][A-Z0-9 ,;:&/()'’\-–]{2,90}$")
-_NUMERAL_FIXES = str.maketrans("lLf1T", "IIIII")
+_NUMERAL_FIXES = str.maketrans("lLif1T", "IIIIII")
 _VALID_NUMERAL = re.compile(r"^X{0,3}(?:IX|IV|V?I{0,3})$")
 _LETTER_HEADING = re.compile(r"^[A-Z]\.\s+[A-Z][A-Z0-9 ,;:&/()'’\-–]{2,90}$")
 _NUMBER_HEADING = re.compile(r"^\d{1,2}(?:\.\d{1,2})*\.?\s+[A-Z][A-Z0-9 ,;:&/()'’\-–]{2,90}$")
@@ -90,7 +92,7 @@ def normalize_chars(text: str) -> str:
     """NFKC (ligatures and compatibility forms become plain letters), stray controls removed,
     every kind of line break made "\n"."""
     text = unicodedata.normalize("NFKC", text.replace("\r\n", "\n"))
-    return _CONTROL.sub("", text.translate(_CHAR_FIXES))
+    return _C1.sub("•", _CONTROL.sub("", text.translate(_CHAR_FIXES)))
 
 
 @lru_cache(maxsize=1)
@@ -197,10 +199,17 @@ def join_lines(left: str, right: str) -> str:
     return f"{left} {right}"
 
 
-def reflow(lines: list[str]) -> str:
+def hint_key(line: str) -> str:
+    return " ".join(line.split()).casefold()
+
+
+def reflow(lines: list[str], hints: dict[str, int] | None = None) -> str:
     """A page's lines as paragraphs separated by blank lines; headings become markdown
     headings and list items start their own paragraph, so the chunker and the sentence
-    splitter see the structure."""
+    splitter see the structure. `hints` are lines known to be headings (set in a larger type,
+    or an outline entry), by hint_key, with their level; consecutive hinted lines of one
+    level are one heading broken over lines."""
+    hints = hints or {}
     stripped = [" ".join(line.split()) for line in lines]
     lengths = sorted(len(line) for line in stripped if line)
     # A line much shorter than the page's usual full line ends its paragraph.
@@ -209,13 +218,21 @@ def reflow(lines: list[str]) -> str:
     current = ""
     previous = ""
     caption_wanted = False
+    previous_heading = ""
+    previous_hint: int | None = None
     for line in stripped:
         if not line:
             if current:
                 blocks.append(current)
             current = previous = ""
             continue
-        level = 0 if _is_slot(line) else heading_level(line)
+        hinted = hints.get(hint_key(line))
+        if hinted and blocks and blocks[-1] == previous_heading and previous_hint == hinted and not current:
+            blocks[-1] = f"{blocks[-1]} {line}"
+            previous_heading = blocks[-1]
+            continue
+        level = 0 if _is_slot(line) else hinted or heading_level(line)
+        previous_hint = hinted
         if caption_wanted and level is None and len(line) <= 160:
             # "Table 4" alone on its line, its caption on the next: one heading.
             blocks[-1] = f"{blocks[-1]} {line}"
@@ -229,6 +246,7 @@ def reflow(lines: list[str]) -> str:
             if _ROMAN_HEADING.match(line) and not _VALID_NUMERAL.match(numeral):
                 line = numeral.translate(_NUMERAL_FIXES) + "." + rest
             blocks.append(f"{'#' * level} {line}" if level else line)
+            previous_heading = blocks[-1]
             caption_wanted = bool(level and _TABLE_HEADING.match(line))
             current = previous = ""
             continue
@@ -328,11 +346,23 @@ def document_vocabulary(pages: list[str]) -> frozenset[str]:
     return frozenset(word for word, count in counts.items() if count >= 2)
 
 
-def clean_pages(raw_pages: list[str]) -> list[str]:
-    """Raw text per page -> clean text per page (paragraphs, markdown headings)."""
+def clean_pages(raw_pages: list[str], hints: list[dict[str, int]] | None = None,
+                outline: list[list[tuple[str, int]]] | None = None) -> list[str]:
+    """Raw text per page -> clean text per page (paragraphs, markdown headings). `hints`: per
+    page, heading lines by hint_key and level; `outline`: per page, the PDF outline's
+    (title, level) entries, which become headings where their line is, or at the page's top."""
     pages = [[line.strip() for line in normalize_chars(page).split("\n")] for page in raw_pages]
     pages = remove_running_lines(pages)
-    flowed = [reflow(lines) for lines in pages]
+    flowed = []
+    for index, lines in enumerate(pages):
+        page_hints = dict(hints[index]) if hints else {}
+        entries = outline[index] if outline else []
+        page_hints.update({hint_key(normalize_chars(title)): level for title, level in entries})
+        text = reflow(lines, page_hints)
+        present = {hint_key(line.lstrip("#")) for line in text.split("\n\n") if line.startswith("#")}
+        missing = [f"{'#' * level} {' '.join(normalize_chars(title).split())}" for title, level in entries
+                   if hint_key(normalize_chars(title)) not in present]
+        flowed.append("\n\n".join([*missing, text]) if missing else text)
     known = document_vocabulary(flowed)
     result = []
     for page in flowed:

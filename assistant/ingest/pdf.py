@@ -10,6 +10,7 @@ span recorded so every citation can name its page.
 from __future__ import annotations
 
 import hashlib
+import statistics
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,15 +20,17 @@ from tqdm import tqdm
 
 from assistant.errors import IngestError
 from assistant.ingest import ocr
-from assistant.ingest.cleanup import clean_pages, table_slot
+from assistant.ingest.cleanup import clean_pages, hint_key, normalize_chars, table_slot
 from assistant.ingest.tables import render_rows
 from assistant.types import PageSpan
 
 OcrMode = Literal["auto", "force", "off"]
 # Bump when what the reader makes of a PDF changes: indexed PDFs are then read again.
-PDF_READER_VERSION = "pdf-2"
+PDF_READER_VERSION = "pdf-4"
 _MIN_LETTERS = 25
 _STAMP_LETTERS = 300
+# A line whose type is this many times the page's median height is a heading.
+_HEADING_SIZE = 1.3
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,50 @@ def _page_fingerprint(page: Any, text: str) -> tuple[str, float]:
         except Exception:  # an image PDFium cannot hand over still has its position hashed
             digest.update(b"?")
     return digest.hexdigest(), coverage
+
+
+def _large_type_lines(textpage: Any, text: str) -> dict[str, int]:
+    """Lines set in type much larger than the page's body text: headings ("Highlights",
+    "Methodology") that are neither numbered nor in capitals. By hint_key, level 2."""
+    import pypdfium2.raw as pdfium_c
+
+    box = pdfium_c.FS_RECTF()
+    heights = []
+    for index, char in enumerate(text[:textpage.count_chars()]):
+        # The loose box is the font's full height, whatever the glyph: comparable across lines.
+        ok = char.isalnum() and pdfium_c.FPDFText_GetLooseCharBox(textpage.raw, index, box)
+        heights.append(box.top - box.bottom if ok else 0.0)
+    body = [h for h in heights if h > 0]
+    if len(body) < 200:  # too little text on the page to tell body type from headings
+        return {}
+    typical = statistics.median(body)
+    found: dict[str, int] = {}
+    start = 0
+    for index, char in enumerate(text + "\n"):
+        if char not in "\r\n":
+            continue
+        line = text[start:index].strip()
+        sizes = [h for h in heights[start:index] if h > 0]
+        start = index + 1
+        if sizes and statistics.median(sizes) >= _HEADING_SIZE * typical and 1 <= len(line.split()) <= 12 \
+                and sum(ch.isalpha() for ch in line) >= 3 and not line.endswith((".", ",", ";", ":")):
+            found[hint_key(normalize_chars(line))] = 2
+    return found
+
+
+def _outline(document: Any, count: int) -> list[list[tuple[str, int]]]:
+    """The PDF's bookmarks per page: (title, level 2 for the top level, 3 below it)."""
+    entries: list[list[tuple[str, int]]] = [[] for _ in range(count)]
+    try:
+        for item in document.get_toc(max_depth=4):
+            dest = item.get_dest()
+            page = dest.get_index() if dest is not None else None
+            title = (item.get_title() or "").strip()
+            if page is not None and 0 <= page < count and title:
+                entries[page].append((title[:150], 2 if item.level == 0 else 3))
+    except Exception:  # a damaged outline is only a missed section name, never a failed file
+        return [[] for _ in range(count)]
+    return entries
 
 
 def _has_rules(page: Any) -> bool:
@@ -145,6 +192,7 @@ def _read(path: Path, document: Any, options: PdfOptions) -> PdfText:
     ocr_requests: list[ocr.OcrRequest] = []
     tabular: list[int] = []
     bounded: dict[int, tuple[str, list[list[str]]]] = {}
+    hints: list[dict[str, int]] = [{} for _ in range(count)]
     for index in range(count):
         page = document[index]
         textpage = page.get_textpage()
@@ -157,8 +205,10 @@ def _read(path: Path, document: Any, options: PdfOptions) -> PdfText:
         if options.ocr == "force" or scanned:  # with ocr=off, _run_ocr says the page was not read
             width, height = page.get_size()
             ocr_requests.append(ocr.OcrRequest(index + 1, fingerprint, width, height))
-        elif _has_rules(page):
-            tabular.append(index)
+        else:
+            hints[index] = _large_type_lines(textpage, text)
+            if _has_rules(page):
+                tabular.append(index)
         raw.append(text)
         bounded[index] = (text, [])
         textpage.close()
@@ -187,7 +237,7 @@ def _read(path: Path, document: Any, options: PdfOptions) -> PdfText:
     if ocr_requests:
         _run_ocr(path, options, ocr_requests, raw, result)
 
-    cleaned = clean_pages(raw)
+    cleaned = clean_pages(raw, hints, _outline(document, count))
     for index, rendered in ((i, b[1]) for i, b in bounded.items() if b[1]):
         for slot, rows in enumerate(rendered):
             cleaned[index] = cleaned[index].replace(table_slot(slot), "\n\n".join(rows))

@@ -17,6 +17,8 @@ _NUMBER = re.compile(r"^[-–(]?[$€£]?\d[\d,]*(?:\.\d+)?%?\)?[*a-z]?$|^\d{1,2
 _NOTE_LETTERS = re.compile(r"\b([A-Za-z][a-z]{1,})([a-e](?:,[a-e])*)\b")
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
 _MAX_HEADER_ROWS = 4
+# A row as render_rows writes it: an optional label, then two or more "Header: value" pairs.
+_ROW = re.compile(r"^(?:[^\n]{1,300}? — )?[^:;\n]{1,80}: [^;\n]*(?:; [^:;\n]{1,80}: [^;\n]*)+\.$")
 
 
 def _drop_note_letters(match: re.Match[str]) -> str:
@@ -52,6 +54,10 @@ def _merge_percent_signs(row: list[Cell]) -> list[Cell]:
                     break
             merged[index] = ""
     return merged
+
+
+def is_table_row(sentence: str) -> bool:
+    return bool(_ROW.match(sentence))
 
 
 def column_names(header_rows: list[list[Cell]], width: int) -> list[str]:
