@@ -171,18 +171,23 @@ EXTRACTION_VERDICT = """
 **pypdfium2** reads the text, **pdfplumber** finds ruled tables (only on pages that draw four or
 more paths, so scans and prose never pay for it), **tesseract** reads pages without a text layer.
 
-- Every candidate got the words of these files equally right: no ligature glyphs survive any of
-  them here (pypdf 7 and PDFium both map ﬁ/ﬀ to letters when the font says so; NFKC in the
-  cleanup covers fonts that do not), and after our cleanup the dictionary-miss rates are within a
-  few thousandths of each other: the misses that remain are names and the scanner's own OCR
-  errors, which no extractor can fix (forced re-OCR does: see realdocs.md).
-- Speed decides it: PDFium is 15 to 50 times faster than pypdf, pdfplumber and pdfminer.six on
-  the 287(g) scan's OCR layer (thousands of single-glyph runs), and the fastest on the others.
-- PDFium keeps a two-column page's columns in reading order (BJS page 1); pdfplumber and
-  pdfminer interleave the two columns line by line there, which glues halves of unrelated
-  sentences together. That is why the page text outside a table comes from PDFium, and
-  pdfplumber is used for the table grid alone (and for the text of rotated pages, where the two
-  libraries' coordinates disagree).
+- Every candidate got the words of these files equally right. None of the four leaves a
+  ligature glyph in these files, and the run-together sentence quoted in issue #14
+  ("Thedatasetdoesnotdiﬀerentiate…") is not in them with any library: it came from a file that is
+  not shared. Where a font does map a ligature glyph to U+FB00–FB06, the cleanup's NFKC turns it
+  into letters, and its word splitter separates such runs (tests/test_pdf_cleanup.py), whichever
+  library extracted them. After cleanup the dictionary-miss rates are within a few thousandths
+  of each other: what remains are names and the scanner's own OCR errors, which no extractor can
+  fix (forced re-OCR does: see realdocs.md).
+- Speed decides it: PDFium is 15 to 65 times faster than pypdf, pdfplumber and pdfminer.six
+  (10.7 ms a page on the 287(g) scan's OCR layer, thousands of single-glyph runs, where the
+  others take 480 to 675 ms), and the fastest on every file.
+- Reading order: PDFium, pypdf and pdfminer.six keep a two-column page's columns apart;
+  pdfplumber's `extract_text` interleaves them line by line (BJS page 3: "This includes all /
+  Federal arrest-related death—A death that occurs / detainee or inmate deaths…") and drops a
+  chart's axis labels into sentences (page 1). So the page text, even around a table, comes from
+  PDFium, and pdfplumber is used for the table grid alone (and for the text of rotated pages,
+  where PDFium's coordinates ignore /Rotate and would not match pdfplumber's table boxes).
 - Licences: pypdfium2 is Apache-2.0/BSD-3-Clause (PDFium itself BSD-3/Apache-2.0), pdfplumber
   and pdfminer.six MIT, wordninja (the word list for splitting glued words) MIT. PyMuPDF (AGPL)
   was not considered.
@@ -253,6 +258,11 @@ def index_and_ask(pdfs: list[Path], work: Path, questions: list[dict[str, Any]])
     for item in questions:
         answer = assistant.ask(item["question"])
         doc_id = doc_id_for(Path(item["file"]))
+        # Whether ingest and retrieval did their part: a passage holding the fact, from the right
+        # file and page, among those the answerer was given.
+        passages = assistant.retriever.retrieve(assistant.reader.snapshot(), item["question"]).passages
+        retrieved = any(p.chunk.doc_id == doc_id and p.chunk.page == item["page"]
+                        and all(normalize(f) in normalize(p.chunk.text) for f in item["facts"]) for p in passages)
         from_file = [c for c in answer.citations if c.doc_id == doc_id]
         facts = []
         for fact in item["facts"]:
@@ -263,7 +273,7 @@ def index_and_ask(pdfs: list[Path], work: Path, questions: list[dict[str, Any]])
                           "pages": sorted({c.page for c in in_file if c.page is not None})})
         results.append({
             "id": item["id"], "question": item["question"], "file": item["file"], "page": item["page"],
-            "abstained": answer.abstained, "answer": answer.answer,
+            "abstained": answer.abstained, "answer": answer.answer, "retrieved": retrieved,
             "cited_from_file": bool(from_file), "first_citation_doc": answer.citations[0].doc_id
             if answer.citations else None, "facts": facts,
             "citations": [{"doc_id": c.doc_id, "page": c.page, "section": c.section, "quote": c.quote,
@@ -283,8 +293,11 @@ def summarize(reading: list[dict[str, Any]], run: dict[str, Any]) -> dict[str, A
     quotes = [c for q in questions for c in q["citations"]]
     text_rows = [r for r in reading if r["ocr"] == "auto" and r["ocr_pages"] == 0]
     ocr_rows = [r for r in reading if r["ocr_pages"]]
+    legal = [len(c["quote"].split()) for q in questions for c in q["citations"] if "287g" in c["doc_id"]]
     return {
         "questions": len(questions),
+        "retrieved_right_page": sum(q["retrieved"] for q in questions),
+        "median_quote_words_287g": statistics.median(legal) if legal else 0,
         "answered_from_file": sum(q["cited_from_file"] and not q["abstained"] for q in questions),
         "facts": len(facts), "facts_found": sum(f["found"] for f in facts),
         "facts_right_page": sum(f["right_page"] for f in facts),
@@ -313,6 +326,10 @@ def write_report(reading: list[dict[str, Any]], run: dict[str, Any], summary: di
         f"| every question answered from its file, with the right page | {s['answered_from_file']}/{s['questions']} "
         f"answered citing the file; {s['facts_right_page']}/{s['facts']} facts quoted from the right page "
         f"({s['facts_found']}/{s['facts']} quoted from the file at all) |",
+        f"| (diagnosis) a passage holding the facts, from the right file and page, among those retrieved | "
+        f"{s['retrieved_right_page']}/{s['questions']} |",
+        f"| answers from legal text are sentences, not paragraphs | median quote from the 287(g) agreements: "
+        f"{s['median_quote_words_287g']} words |",
         f"| 0 quotes with ligature glyphs or glued words | {s['quotes_with_defects']} of {s['quotes']} quotes "
         f"({s['quotes_ligature']} ligature, {s['quotes_glued']} glued, {s['quotes_footnote']} footnote stuck) |",
         f"| OCR at least 1 page per 6 s on 2 cores | {s['s_per_ocr_page']:.2f} s per OCR'd page (cold cache) |",
@@ -332,17 +349,32 @@ def write_report(reading: list[dict[str, Any]], run: dict[str, Any], summary: di
               f"({ingest['docs']} docs, {ingest['chunks']} chunks, {ingest['ocr_runs']} pages OCR'd); "
               f"skipped: {ingest['skipped'] or 'none'}.", "", "Ingest notes:", ""]
     lines += [f"- `{note}`" for note in ingest["notes"]] or ["- none"]
-    lines += ["", "## Questions", "", "| id | answered from file | facts (page wanted → pages quoted) | "
-              "first citation | defects |", "|---|---|---|---|---|"]
+    lines += ["", "## Questions", "", "| id | retrieved | answered from file | facts (page wanted → pages quoted) | "
+              "first citation | defects |", "|---|---|---|---|---|---|"]
     for q in run["questions"]:
         facts = "; ".join(f"{'✓' if f['right_page'] else ('~' if f['found'] else '✗')} {f['fact']} "
                           f"(p{q['page']} → {f['pages'] or '-'})" for f in q["facts"])
         first = next((c for c in q["citations"]), None)
         where = f"{first['doc_id']} p{first['page']} · {first['section'] or '-'}" if first else "abstained"
         defects = sorted({d for c in q["citations"] for d in c["defects"]})
-        lines.append(f"| {q['id']} | {'yes' if q['cited_from_file'] and not q['abstained'] else 'NO'} | "
+        lines.append(f"| {q['id']} | {'yes' if q['retrieved'] else 'no'} | "
+                     f"{'yes' if q['cited_from_file'] and not q['abstained'] else 'NO'} | "
                      f"{facts} | {where} | {', '.join(defects) or '-'} |")
     lines += ["", "✓ quoted from the right page, ~ quoted from the file but another page, ✗ not quoted.", ""]
+    missed = [q for q in run["questions"] if not all(f["right_page"] for f in q["facts"])]
+    gated = [q["id"] for q in missed if q["retrieved"]]
+    unretrieved = [q["id"] for q in missed if not q["retrieved"]]
+    lines += ["## Where the misses are", "",
+              f"- Retrieved, then not quoted ({len(gated)}): {', '.join(gated) or 'none'}. The passage with the "
+              "answer was among those the answerer got; the extractive answerer's answerability gates then "
+              "abstained or chose another sentence. Those gates were written for the Massachusetts corpus: a "
+              "question naming a place outside Massachusetts (\"Troy, New Hampshire\") needs that place in the "
+              "quoted sentence, one starting \"When\" needs a date, \"Who\" a person's name, and the rarest "
+              "question word (\"BJS\") must be in the sentence, none of which a clause of an agreement or a "
+              "table row repeats (assistant/answer/answerability.py).",
+              f"- Not retrieved ({len(unretrieved)}): {', '.join(unretrieved) or 'none'}. The passage was ranked "
+              "below the document's first page, which names the parties and so matches every question about "
+              "them, and at most two passages per document reach the answerer (retrieve.per_doc_limit).", ""]
     path = REPORTS / "realdocs.md"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     (REPORTS / "realdocs.json").write_text(json.dumps({"summary": summary, "reading": reading, **run},

@@ -144,3 +144,10 @@ def test_a_footnote_marker_stays_with_its_sentence():
     text = "Homicides made up 47% of deaths. [2] The U.S. Office reviewed them."
     assert [text[s:e] for s, e in sentence_spans(text)] == [
         "Homicides made up 47% of deaths. [2]", "The U.S. Office reviewed them."]
+
+
+def test_ocr_noise_lines_are_dropped_and_citations_kept():
+    noise = "Ve?..,,._+, Y'1re c.-+vr0 ff j C. e 1 C.o ,v, r'Y1 ll.vl I C. (,-._+.,·<IV'-~"
+    [page] = clean_pages([f"The points of contact are listed below.\n{noise}\n"
+                          "8 U.S.C. §§ 1225(b)(1), 1228, 1229; 8 C.F.R. §§ 235.3, 238.1 apply."])
+    assert noise not in page and "1225(b)(1)" in page and "listed below." in page

@@ -63,6 +63,7 @@ _FOOTNOTE_ON_WORD = re.compile(r"(?<=[a-z]{3})(\d{1,2})(?=[.,;:]?(?:\s|$))")
 _SECTION_SIGN = re.compile(r"\b(INA|U\.S\.C\.?|C\.F\.R\.?|USC|CFR) \$ ?(?=\d)|\$ ?(?=\d{1,4}(?:\.\d+)?\()")
 _TOKEN = re.compile(r"[A-Za-z]+")
 _MAX_PIECE_RANK = 40_000
+_ACRONYM = re.compile(r"^(?:[A-Z]\.)+[A-Z]?\.?$|^[A-Z][A-Z&/-]+s?$")
 # Words of legal drafting that the frequency list lacks and that read as two or three words.
 _LEGAL_COMPOUND = re.compile(r"^(?:here|there|where)(?:in|inafter|inbefore|of|by|to|tofore|under|with|upon|"
                              r"after|on|at|as|from|unto)$")
@@ -346,13 +347,26 @@ def document_vocabulary(pages: list[str]) -> frozenset[str]:
     return frozenset(word for word, count in counts.items() if count >= 2)
 
 
+def _plausible_token(token: str) -> bool:
+    core = token.strip(".,;:!?()[]{}\"'“”‘’-–—")
+    return bool(core) and (any(ch.isdigit() for ch in core) or (len(core) >= 2 and is_word(core))
+                           or bool(_ACRONYM.match(core)))
+
+
+def is_noise_line(line: str) -> bool:
+    """OCR of handwriting, signatures and stamps (":S:.s O ;:;-u O 6 6 0 ,.., Ve?..,,._+"):
+    a line of five or more tokens, fewer than 40% of them words, numbers or acronyms."""
+    tokens = line.split()
+    return len(tokens) >= 5 and sum(map(_plausible_token, tokens)) < 0.4 * len(tokens)
+
+
 def clean_pages(raw_pages: list[str], hints: list[dict[str, int]] | None = None,
                 outline: list[list[tuple[str, int]]] | None = None) -> list[str]:
     """Raw text per page -> clean text per page (paragraphs, markdown headings). `hints`: per
     page, heading lines by hint_key and level; `outline`: per page, the PDF outline's
     (title, level) entries, which become headings where their line is, or at the page's top."""
     pages = [[line.strip() for line in normalize_chars(page).split("\n")] for page in raw_pages]
-    pages = remove_running_lines(pages)
+    pages = remove_running_lines([[line for line in lines if not is_noise_line(line)] for lines in pages])
     flowed = []
     for index, lines in enumerate(pages):
         page_hints = dict(hints[index]) if hints else {}
