@@ -153,3 +153,21 @@ def test_ingest_reports_a_scan_it_cannot_read_as_skipped(tmp_path, monkeypatch):
     report = ingest(settings, [corpus], progress=False)
     assert report.docs == 0 and len(report.skipped) == 1
     assert report.skipped[0].startswith(f"{path}: scanned PDF with no text layer") and "make ocr" in report.skipped[0]
+
+
+def test_a_truncated_pdf_is_one_clear_line_or_its_readable_part(tmp_path):
+    whole = write_lines_pdf(tmp_path / "whole.pdf", [["ARTICLE I. PURPOSE", "The sheriff shares data."]] * 3)
+    cut = tmp_path / "cut.pdf"
+    cut.write_bytes(whole.read_bytes()[: len(whole.read_bytes()) // 3])
+    try:
+        document = load_document(cut, LIMIT)
+    except IngestError as exc:
+        assert str(cut) in str(exc) and "\n" not in str(exc)
+    else:  # PDFium repairs what it can: what it returns still has its pages
+        assert document.pages and all(p.number >= 1 for p in document.pages)
+
+
+def test_ocr_resolution_is_capped_for_huge_pages():
+    huge = ocr.OcrRequest(1, "x", width_pt=14_400, height_pt=14_400)  # a 200-inch page
+    assert ocr._dpi_for(huge, 300) * 200 <= 6000
+    assert ocr._dpi_for(ocr.OcrRequest(1, "x", 612, 792), 200) == 200

@@ -96,7 +96,7 @@ def cache_key(fingerprint: str, languages: str, dpi: int) -> str:
 
 def _dpi_for(request: OcrRequest, dpi: int) -> int:
     longest = max(request.width_pt, request.height_pt, 1.0) / 72.0
-    return max(50, min(dpi, int(_MAX_PIXELS / longest)))
+    return max(1, min(dpi, int(_MAX_PIXELS / longest)))
 
 
 def ocr_page(pdf: Path, request: OcrRequest, languages: str, dpi: int) -> str:

@@ -10,6 +10,7 @@ span recorded so every citation can name its page.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import statistics
 import sys
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ _MIN_LETTERS = 25
 _STAMP_LETTERS = 300
 # A line whose type is this many times the page's median height is a heading.
 _HEADING_SIZE = 1.3
+_MAX_PATHS = 20_000
 
 
 @dataclass(frozen=True)
@@ -132,11 +134,14 @@ def _outline(document: Any, count: int) -> list[list[tuple[str, int]]]:
 
 def _has_rules(page: Any) -> bool:
     """pdfplumber finds tables by their ruling lines; a page drawing fewer than four paths
-    (every scan, most prose) has none, and the slower table finder is skipped for it."""
+    (every scan, most prose) has none, and the slower table finder is skipped for it. So is a
+    page of more than _MAX_PATHS paths (a map, a chart, a hostile file), where it would take
+    minutes."""
     import pypdfium2.raw as pdfium_c
 
     paths = page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_PATH,), max_depth=2)
-    return sum(1 for _ in zip(range(4), paths, strict=False)) >= 4
+    count = sum(1 for _ in itertools.islice(paths, _MAX_PATHS + 1))
+    return 4 <= count <= _MAX_PATHS
 
 
 def _tables(plumber_page: Any) -> list[tuple[float, float, list[list[str | None]]]]:
