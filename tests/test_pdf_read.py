@@ -88,8 +88,38 @@ def test_scan_without_ocr_installed_is_skipped_naming_the_fix(tmp_path, monkeypa
 
 def test_ocr_off_reports_the_scan_instead_of_indexing_it_empty(tmp_path):
     path = write_scanned_pdf(tmp_path / "scan.pdf", SCANNED[:1])
-    with pytest.raises(IngestError, match="no text layer"):
+    with pytest.raises(IngestError, match="1 of 1 pages have no text layer and OCR is off"):
         read_pdf(path, PdfOptions(ocr="off"))
+
+
+def test_a_scan_with_a_stamp_in_its_text_layer_is_not_indexed_as_that_stamp(tmp_path, monkeypatch):
+    # Troy's agreement: 14 scanned pages, "Boston, MA" and a typed signature block as text.
+    path = write_scan_with_text_layer(tmp_path / "scan.pdf", SCANNED[0], ["Boston, MA"])
+    monkeypatch.setattr(ocr, "missing_tools", lambda: ["tesseract"])
+    with pytest.raises(IngestError, match="scanned PDF: 1 of 1 pages have no text layer"):
+        load_document(path, LIMIT)
+
+
+def test_a_few_unread_scanned_pages_are_a_note_and_the_rest_is_indexed(tmp_path, monkeypatch):
+    text_pages = [["ARTICLE I. PURPOSE", f"This clause of the agreement is about {topic}."]
+                  for topic in ("detainers", "fingerprints", "release dates")]
+    text = write_lines_pdf(tmp_path / "text.pdf", text_pages)
+    scan = write_scanned_pdf(tmp_path / "scan.pdf", SCANNED[:1])
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for source in (text, scan):
+        for page in PdfReader(str(source)).pages:
+            writer.add_page(page)
+    mixed = tmp_path / "mixed.pdf"
+    with mixed.open("wb") as handle:
+        writer.write(handle)
+    monkeypatch.setattr(ocr, "missing_tools", lambda: ["tesseract"])
+    notes: list[str] = []
+    document = load_document(mixed, LIMIT, notes=notes)
+    assert "This clause of the agreement is about release dates." in document.text
+    assert notes == [f"{mixed}: 1 of 4 pages have no text layer and were not read: OCR is not installed "
+                     "(tesseract missing); run `make ocr` (installs Debian's tesseract-ocr and poppler-utils)"]
 
 
 def test_a_sidecar_can_ask_for_its_own_ocr_mode(tmp_path):
@@ -152,7 +182,8 @@ def test_ingest_reports_a_scan_it_cannot_read_as_skipped(tmp_path, monkeypatch):
     settings = Settings.load(values={"data_dir": tmp_path / "data", "ingest": {"corpus_dir": corpus}})
     report = ingest(settings, [corpus], progress=False)
     assert report.docs == 0 and len(report.skipped) == 1
-    assert report.skipped[0].startswith(f"{path}: scanned PDF with no text layer") and "make ocr" in report.skipped[0]
+    assert report.skipped[0].startswith(f"{path}: scanned PDF: 1 of 1 pages have no text layer and OCR is not")
+    assert "make ocr" in report.skipped[0]
 
 
 def test_a_truncated_pdf_is_one_clear_line_or_its_readable_part(tmp_path):

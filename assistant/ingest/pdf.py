@@ -257,10 +257,15 @@ def _read(path: Path, document: Any, options: PdfOptions) -> PdfText:
     title = (document.get_metadata_dict().get("Title") or "").strip()
     if title:
         result.meta["title"] = title
+    unread = len(ocr_numbers) - result.ocr_pages if options.ocr != "force" else 0
+    why = "; ".join(result.notes) or "OCR gave no text"
+    # Mostly a scan that could not be OCR'd: indexing the stamp or signature line its text layer
+    # holds would hide the document behind a few words. Skipped, it is read once OCR works.
+    if unread and (unread * 2 > count or not result.text.strip()):
+        raise IngestError(path, f"scanned PDF: {unread} of {count} pages have no text layer and {why}")
+    if unread:
+        result.notes = [f"{unread} of {count} pages have no text layer and were not read: {why}"]
     if not result.text.strip():
-        if ocr_numbers and result.ocr_pages == 0:
-            raise IngestError(path, f"scanned PDF with no text layer ({len(ocr_numbers)} page(s)) and "
-                                    f"{'; '.join(result.notes) or 'OCR gave no text'}")
         raise IngestError(path, "no text could be extracted (the pages are blank or only drawings)")
     return result
 

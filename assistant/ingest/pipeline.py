@@ -33,6 +33,7 @@ from assistant.index.generations import (
 from assistant.index.store import open_client
 from assistant.ingest.chunker import ChunkerConfig, chunk_document
 from assistant.ingest.loaders import SUPPORTED_SUFFIXES, doc_id_for, load_document
+from assistant.ingest.ocr import missing_tools
 from assistant.ingest.pdf import PDF_READER_VERSION, PdfOptions
 from assistant.settings import Settings
 from assistant.types import Chunk
@@ -65,8 +66,9 @@ class IngestReport:
 
 def fingerprint(settings: Settings) -> str:
     chunker = chunker_config(settings)
+    # meta=2: chunks carry translation_of, which retrieval filters on, so older indexes rebuild.
     return f"embed={settings.index.embed_model}:{resolve_model_path(settings.index.embed_model).name}|" \
-           f"{chunker.fingerprint()}"
+           f"{chunker.fingerprint()}|meta=2"
 
 
 def chunker_config(settings: Settings) -> ChunkerConfig:
@@ -116,11 +118,13 @@ def file_hash(path: Path) -> str:
 
 
 def reader_version(path: Path, pdf: PdfOptions) -> str:
-    """What a file was read with. A PDF read by an older reader, or with other OCR options,
-    is read again even when its bytes did not change."""
+    """What a file was read with. A PDF read by an older reader, with other OCR options, or
+    before OCR was installed (some of its pages may be unread) is read again even when its bytes
+    did not change."""
     if path.suffix.lower() != ".pdf":
         return ""
-    return f"{PDF_READER_VERSION}:{pdf.ocr}:{pdf.ocr_languages}:{pdf.ocr_dpi}"
+    tools = "no-ocr" if missing_tools() else "ocr"
+    return f"{PDF_READER_VERSION}:{pdf.ocr}:{pdf.ocr_languages}:{pdf.ocr_dpi}:{tools}"
 
 
 def ingest(settings: Settings, paths: list[Path] | None = None, *, strict: bool = False,
