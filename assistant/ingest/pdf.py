@@ -196,7 +196,7 @@ def _read(path: Path, document: Any, options: PdfOptions) -> PdfText:
     raw: list[str] = []
     ocr_requests: list[ocr.OcrRequest] = []
     tabular: list[int] = []
-    bounded: dict[int, tuple[str, list[list[str]]]] = {}
+    table_rows: dict[int, list[list[str]]] = {}  # page index -> each table's row lines
     hints: list[dict[str, int]] = [{} for _ in range(count)]
     for index in range(count):
         page = document[index]
@@ -215,7 +215,6 @@ def _read(path: Path, document: Any, options: PdfOptions) -> PdfText:
             if _has_rules(page):
                 tabular.append(index)
         raw.append(text)
-        bounded[index] = (text, [])
         textpage.close()
         page.close()
 
@@ -231,11 +230,10 @@ def _read(path: Path, document: Any, options: PdfOptions) -> PdfText:
                 page = document[index]
                 raw[index] = _text_around_tables(page, plumber.pages[index], tables)
                 page.close()
-                rendered = []
+                table_rows[index] = []
                 for _, _, cells in tables:
                     rows, carried = render_rows(cells, carried)
-                    rendered.append(rows)
-                bounded[index] = (raw[index], rendered)
+                    table_rows[index].append(rows)
 
     result = PdfText(text="", pages=[], meta={})
     ocr_numbers = {r.number for r in ocr_requests}
@@ -243,7 +241,7 @@ def _read(path: Path, document: Any, options: PdfOptions) -> PdfText:
         _run_ocr(path, options, ocr_requests, raw, result)
 
     cleaned = clean_pages(raw, hints, _outline(document, count))
-    for index, rendered in ((i, b[1]) for i, b in bounded.items() if b[1]):
+    for index, rendered in table_rows.items():
         for slot, rows in enumerate(rendered):
             cleaned[index] = cleaned[index].replace(table_slot(slot), "\n\n".join(rows))
     parts: list[str] = []
