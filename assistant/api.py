@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from assistant.assistant import Assistant
 
 FilterKey = Literal["kind", "doc_id", "jurisdiction"]
+Language = Literal["en", "es", "pt", "ht"]
 
 
 class AskRequest(BaseModel):
@@ -30,6 +31,8 @@ class AskRequest(BaseModel):
     # Earlier questions of the same conversation, oldest first, for follow-ups.
     history: list[str] = Field(default_factory=list, max_length=50)
     filters: dict[FilterKey, list[str]] | None = None
+    # The language to answer in; without one, the question's own language is detected.
+    language: Language | None = None
 
 
 def create_api(assistant: Assistant) -> FastAPI:
@@ -51,7 +54,8 @@ def create_api(assistant: Assistant) -> FastAPI:
     @app.post("/api/ask")
     async def ask(request: AskRequest) -> dict[str, Any]:
         filters = {k: v for k, v in (request.filters or {}).items() if v} or None
-        answer = await run_in_threadpool(assistant.ask, request.question, request.history, filters)
+        answer = await run_in_threadpool(assistant.ask, request.question, request.history, filters,
+                                         request.language)
         return answer.to_dict()
 
     @app.post("/api/check")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from typing import Any
 
 from assistant.answer.extractive import ExtractiveAnswerer
 from assistant.answer.llm import LLMAnswerer
@@ -14,7 +15,9 @@ from assistant.index.embedder import Embedder, shared_embedder
 from assistant.index.reader import IndexReader
 from assistant.llm.factory import make_chat_model
 from assistant.prompts import load_messages
+from assistant.retrieve.crosslingual import CrossLingualRetriever
 from assistant.retrieve.hybrid import Filters, HybridRetriever
+from assistant.retrieve.language import choose_language
 from assistant.retrieve.rerank import make_reranker
 from assistant.retrieve.rewrite import rewrite_follow_up
 from assistant.settings import Settings
@@ -33,16 +36,16 @@ class Assistant:
         self.retriever = HybridRetriever(
             embedder.embed_query, make_reranker(retrieve.reranker), candidates=retrieve.candidates,
             top_k=retrieve.top_k, per_doc_limit=retrieve.per_doc_limit, rrf_k=retrieve.rrf_k)
+        self.crosslingual = CrossLingualRetriever(self.retriever, retrieve.rrf_k)
         answer, llm = settings.answer, settings.llm
-        self.messages = load_messages(answer.prompts_dir)
         self.extractive = ExtractiveAnswerer(
-            self.messages, max_sentences=answer.max_answer_sentences, abstain_below=answer.abstain_below,
+            max_sentences=answer.max_answer_sentences, abstain_below=answer.abstain_below,
             weak_below=answer.weak_below, min_sentence_words=answer.min_sentence_words)
         # With an LLM backend, a chat model writes and the support scorer decides what is shown.
         chat_model = make_chat_model(settings)
         self.generator = None if chat_model is None else LLMAnswerer(
-            chat_model, answer.prompts_dir, SupportScorer.from_settings(settings), self.messages,
-            fallback=self.extractive, max_passages=llm.passages, max_sentences=answer.max_answer_sentences,
+            chat_model, answer.prompts_dir, SupportScorer.from_settings(settings), fallback=self.extractive,
+            max_passages=llm.passages, max_sentences=answer.max_answer_sentences,
             unsupported=llm.unsupported, min_verified=llm.min_verified, timeout_s=llm.timeout_s,
             min_claim_words=llm.min_claim_words, window_sentences=llm.window_sentences,
             windows_scored=llm.windows_scored, same_subject_words=llm.same_subject_words)
@@ -59,30 +62,41 @@ class Assistant:
     def answerer(self) -> Answerer:
         return self.generator or self.extractive
 
-    def ask(self, question: str, history: list[str] | None = None,
-            filters: Filters | None = None) -> Answer:
-        return next(e.answer for e in self.stream(question, history, filters)
+    def messages(self, language: str = "en") -> dict[str, Any]:
+        """The fixed text answers carry (prompts/messages.toml), in `language`."""
+        return load_messages(self.settings.answer.prompts_dir, "messages", language)
+
+    def ask(self, question: str, history: list[str] | None = None, filters: Filters | None = None,
+            language: str | None = None) -> Answer:
+        return next(e.answer for e in self.stream(question, history, filters, language)
                     if e.kind is EventKind.DONE and e.answer is not None)
 
-    def stream(self, question: str, history: list[str] | None = None,
-               filters: Filters | None = None) -> Iterator[StreamEvent]:
+    def stream(self, question: str, history: list[str] | None = None, filters: Filters | None = None,
+               language: str | None = None) -> Iterator[StreamEvent]:
         """The answerer's events; the DONE answer also carries notices, referrals and timings.
+        `language` is the person's choice (en, es, pt, ht); without one, the question's is detected.
         Closing this iterator (a user cancelling) closes the model's stream, stopping generation."""
         started = time.perf_counter()
-        question = _clean_question(question, self.settings.answer.max_question_chars)
+        settings = self.settings.answer
+        question = _clean_question(question, settings.max_question_chars)
+        language = choose_language(question, history, language or settings.language or None,
+                                   settings.language_confidence)
         snapshot = self.reader.snapshot()
         # A model rewrites follow-ups when there is one; the deterministic rewriter is the
         # fallback. Both are measured in evals/reports/followup-rewrite.md.
         query = (self.generator and self.generator.rewrite_follow_up(question, history)) \
             or rewrite_follow_up(question, history)
         rewritten = time.perf_counter()
-        retrieval = self.retriever.retrieve(snapshot, query, filters)
-        request = AnswerRequest(question, query, retrieval.passages, retrieval.query_vector, snapshot)
+        # A question in Spanish, Portuguese or Haitian Creole is also searched with its English terms.
+        found = self.crosslingual.retrieve(snapshot, query, language, filters, self.settings.retrieve.top_k)
+        retrieval = found.retrieval
+        request = AnswerRequest(question, found.searched, retrieval.passages, retrieval.query_vector, snapshot,
+                                language, self.messages(language))
         answering = time.perf_counter()
         for event in self.answerer.stream(request):
             if event.kind is EventKind.DONE and event.answer is not None:
                 finished = time.perf_counter()
-                answer = self._guide(event.answer)
+                answer = self._guide(event.answer, request)
                 answer.timings_ms = {**{k: round(v, 1) for k, v in retrieval.timings_ms.items()},
                                      **answer.timings_ms,
                                      "rewrite": round(1000 * (rewritten - started), 1),
@@ -90,13 +104,21 @@ class Assistant:
                                      "total": round(1000 * (finished - started), 1)}
             yield event
 
-    def _guide(self, answer: Answer) -> Answer:
-        """What every answer carries whatever wrote it: the urgent and legal notices, referrals."""
-        answer.urgent = is_urgent(answer.question)
-        answer.notices = [*answer.notices, *([self.messages["urgent"]] if answer.urgent else []),
-                          self.messages["legal_notice"]]
-        answer.referrals = select_referrals(self.settings.referrals_path, answer.question,
-                                            urgent=answer.urgent, abstained=answer.abstained)
+    def _guide(self, answer: Answer, request: AnswerRequest) -> Answer:
+        """What every answer carries whatever wrote it, in the asker's language: the urgent and
+        legal notices, referrals, and a lead saying when the quotes are from English sources."""
+        messages = request.messages
+        # The urgency and topic patterns read English, so a question in another language is
+        # read with its English search terms too.
+        asked = answer.question if request.language == "en" else f"{answer.question} {request.query}"
+        answer.language = request.language
+        answer.urgent = is_urgent(asked)
+        answer.notices = [*answer.notices, *([messages["urgent"]] if answer.urgent else []),
+                          messages["legal_notice"]]
+        answer.referrals = select_referrals(self.settings.referrals_path, asked, urgent=answer.urgent,
+                                            abstained=answer.abstained, language=request.language)
+        if not answer.abstained and any(c.language != request.language for c in answer.citations):
+            answer.lead = messages["sources_in_english"]
         return answer
 
 

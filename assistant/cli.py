@@ -41,6 +41,9 @@ def _parser() -> argparse.ArgumentParser:
     ingest.add_argument("paths", nargs="*", type=Path)
     ingest.add_argument("--strict", action="store_true", help="any skipped file is fatal")
     ingest.add_argument("--rebuild", action="store_true", help="re-embed everything")
+    ingest.add_argument("--ocr", choices=["auto", "force", "off"],
+                        help="scanned PDFs: OCR pages without text (auto, the default), every page (force: "
+                             "the text layer is bad OCR), or none (off)")
     ingest.set_defaults(run=_ingest)
 
     ask = commands.add_parser("ask", help="answer one question ('-' reads one per line)")
@@ -49,6 +52,8 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--kind", action="append", default=[], help="only this source kind")
     ask.add_argument("--doc", action="append", default=[], help="only this document id")
     ask.add_argument("--jurisdiction", action="append", default=[])
+    ask.add_argument("--language", choices=["en", "es", "pt", "ht"],
+                     help="answer in this language (default: the question's, detected)")
     ask.set_defaults(run=_ask)
 
     fetch = commands.add_parser("fetch-sources", help="download the primary documents in corpus/sources.yaml "
@@ -61,6 +66,8 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--title", default="")
     add.add_argument("--url", default="", help="where the original can be read")
     add.add_argument("--kind", default="report")
+    add.add_argument("--ocr", choices=["auto", "force", "off"], default="auto",
+                     help="force: this file's text layer is bad OCR, read its pages again (kept for later ingests)")
     add.set_defaults(run=_add)
 
     chat = commands.add_parser("chat", help="terminal chat with follow-up questions")
@@ -99,6 +106,8 @@ def _parser() -> argparse.ArgumentParser:
 def _ingest(settings: Settings, args: argparse.Namespace) -> int:
     from assistant.ingest.pipeline import ingest
 
+    if getattr(args, "ocr", None):
+        settings = settings.updated({"ingest": {"ocr": args.ocr}}, "--ocr")
     report = ingest(settings, args.paths or None, strict=args.strict, rebuild=args.rebuild)
     for line in report.warnings:
         print(f"warning: {line}", file=sys.stderr)
@@ -124,7 +133,7 @@ def _fetch_sources(settings: Settings, args: argparse.Namespace) -> int:
 def _add(settings: Settings, args: argparse.Namespace) -> int:
     from assistant.ingest.fetch import add_document
 
-    path = add_document(args.file, settings.documents_dir, args.title, args.url, args.kind)
+    path = add_document(args.file, settings.documents_dir, args.title, args.url, args.kind, args.ocr)
     print(f"Added {path}")
     return _ingest(settings, argparse.Namespace(paths=[], strict=False, rebuild=False))
 
@@ -140,7 +149,7 @@ def _ask(settings: Settings, args: argparse.Namespace) -> int:
         if not line.strip():
             continue
         try:
-            answer = assistant.ask(line, filters=filters or None)
+            answer = assistant.ask(line, filters=filters or None, language=args.language)
         except UserError as exc:
             if args.question != "-":
                 raise
@@ -228,7 +237,8 @@ def _stream_answer(events: Generator[StreamEvent]) -> tuple[Answer | None, str]:
 
 
 def format_answer(answer: Answer, body: bool = True) -> str:
-    lines = [*(f"! {notice}" for notice in answer.notices if answer.urgent), "", answer.answer if body else ""]
+    lines = [*(f"! {notice}" for notice in answer.notices if answer.urgent), "",
+             *([answer.lead] if answer.lead and body else []), answer.answer if body else ""]
     if answer.citations:
         lines.append("\nSources:")
         for c in answer.citations:

@@ -10,13 +10,23 @@ from typing import Any
 from assistant.errors import UserError
 
 
-@lru_cache(maxsize=8)
-def load_messages(prompts_dir: Path, name: str = "messages") -> dict[str, Any]:
-    """A table of fixed text: `messages.toml` (answers) or another, e.g. `ui.toml` (the web UI)."""
-    path = prompts_dir / f"{name}.toml"
+@lru_cache(maxsize=32)
+def load_messages(prompts_dir: Path, name: str = "messages", language: str = "en") -> dict[str, Any]:
+    """A table of fixed text: `messages.toml` (answers) or another, e.g. `ui.toml` (the web UI).
+
+    In another language, `<name>.<language>.toml` overlays the English table key by key (a test
+    keeps every translation complete, so the English shows through only in a file being written)."""
+    table = _read_table(prompts_dir / f"{name}.toml")
+    translation = prompts_dir / f"{name}.{language}.toml"
+    if language != "en" and translation.is_file():
+        table = {**table, **_read_table(translation)}
+    return table
+
+
+def _read_table(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise UserError(f"{path}: cannot read the assistant's messages ({exc})") from exc
 
 

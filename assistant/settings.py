@@ -48,6 +48,11 @@ class IngestSettings:
     chunk_max_words: int = setting(170, "No chunk grows past this many words")
     chunk_overlap_sentences: int = setting(0, "Sentences repeated at the start of the next chunk")
     chunk_min_tail_words: int = setting(25, "A section's last piece shorter than this joins the piece before it")
+    ocr: str = setting("auto", "Scanned PDF pages: 'auto' OCRs pages without a text layer, 'force' every page "
+                               "(a file whose text layer is bad OCR), 'off' none")
+    ocr_languages: str = setting("eng+spa+por+fra", "tesseract languages for OCR (Debian's tesseract-ocr-* data)")
+    ocr_dpi: int = setting(200, "Resolution pages are rendered at for OCR")
+    ocr_max_pages: int = setting(500, "Most scanned pages OCR'd in one file")
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,10 @@ class AnswerSettings:
     weak_below: float = setting(0.50, "Evidence score under which an answer carries the weak-evidence notice")
     max_question_chars: int = setting(2000, "Longer questions are refused with a message")
     min_sentence_words: int = setting(4, "Shorter passage sentences are never used as an answer sentence")
+    language: str = setting("", "The language answers and fixed text are in (en, es, pt, ht); empty: the "
+                                "question's own language, detected")
+    language_confidence: float = setting(0.5, "Detection below this confidence keeps the conversation's "
+                                              "earlier language, else English")
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 # Metadata every chunk carries so a citation can be located in one click.
-CHUNK_META_KEYS = ("doc_id", "title", "source_url", "kind", "jurisdiction", "as_of", "language")
+CHUNK_META_KEYS = ("doc_id", "title", "source_url", "kind", "jurisdiction", "as_of", "language", "translation_of")
 
 
 @dataclass(frozen=True)
@@ -129,6 +129,7 @@ class Citation:
     end: int
     kind: str = ""
     as_of: str = ""
+    language: str = ""  # the passage's: a Spanish asker may be quoted an English source
 
     @classmethod
     def quoting(cls, n: int, chunk: Chunk, start: int, end: int) -> Citation:
@@ -137,7 +138,8 @@ class Citation:
         return cls(n=n, chunk_id=chunk.chunk_id, doc_id=chunk.doc_id, title=meta.get("title", ""),
                    source_url=meta.get("source_url", ""), page=chunk.page, section=chunk.section,
                    text=chunk.text, quote=chunk.text[start - chunk.start:end - chunk.start],
-                   start=start, end=end, kind=meta.get("kind", ""), as_of=meta.get("as_of", ""))
+                   start=start, end=end, kind=meta.get("kind", ""), as_of=meta.get("as_of", ""),
+                   language=meta.get("language", ""))
 
 
 @dataclass
@@ -186,6 +188,10 @@ class Answer:
     search_query: str = ""
     removed: list[RemovedSentence] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
+    language: str = "en"  # the asker's language: the lead, the notices and the referrals are in it
+    # Fixed text shown before the answer in the asker's language, e.g. that the sentences quoted
+    # below are from English sources (the quotes are never translated in place).
+    lead: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -224,6 +230,8 @@ class AnswerRequest:
     # The index generation the passages came from (assistant.index.reader.Snapshot): sentence
     # vectors and BM25 statistics. Typed Any so this module imports nothing.
     snapshot: Any
+    language: str = "en"  # the asker's: fixed text and translated sources are in it
+    messages: dict[str, Any] = field(default_factory=dict)  # prompts/messages.toml in that language
 
 
 class Answerer(Protocol):

@@ -56,8 +56,7 @@ def generative(assistant, model, **options):
     clone = copy.copy(assistant)
     settings = assistant.settings
     clone.generator = LLMAnswerer(model, settings.answer.prompts_dir, SupportScorer.from_settings(settings),
-                                  clone.messages, fallback=clone.extractive, max_passages=settings.llm.passages,
-                                  **options)
+                                  fallback=clone.extractive, max_passages=settings.llm.passages, **options)
     return clone
 
 
@@ -110,7 +109,7 @@ def test_supported_sentences_are_kept_with_exact_quotes_and_the_rest_removed_wit
     assert reasons["Courthouse arrests worried many families."].reason is WithheldReason.UNCITED
     assert reasons["614."].reason is WithheldReason.TOO_SHORT  # a bare number is not a checkable claim
     assert any("left out" in n for n in answer.notices)
-    assert answer.notices[-1] == assistant.messages["legal_notice"]
+    assert answer.notices[-1] == assistant.messages()["legal_notice"]
 
 
 def test_flag_mode_shows_unsupported_sentences_marked(assistant):
@@ -119,7 +118,7 @@ def test_flag_mode_shows_unsupported_sentences_marked(assistant):
                      "ICE made 1,111,111 courthouse arrests in 2025 [1].")
     _, answer = events(generative(assistant, model, unsupported="flag"), QUESTION)
 
-    marker = assistant.messages["llm_flag_marker"]
+    marker = assistant.messages()["llm_flag_marker"]
     assert [s.verdict for s in answer.sentences] == ["supported", "supported", "unsupported"]
     assert f"{marker} ICE made 1,111,111" in answer.answer
     assert not answer.removed
@@ -132,7 +131,7 @@ def test_the_refusal_sentinel_falls_back_to_the_extractive_answer(assistant):
     extractive = assistant.ask(QUESTION)
 
     assert answer.answer == extractive.answer
-    assert answer.notices[0] == assistant.messages["llm_refused"]
+    assert answer.notices[0] == assistant.messages()["llm_refused"]
 
 
 def test_an_answer_with_too_little_verified_falls_back(assistant):
@@ -142,7 +141,7 @@ def test_an_answer_with_too_little_verified_falls_back(assistant):
     _, answer = events(generative(assistant, model, min_verified=0.5), QUESTION)
 
     assert answer.answer == assistant.ask(QUESTION).answer
-    assert answer.notices[0] == assistant.messages["llm_unverified"]
+    assert answer.notices[0] == assistant.messages()["llm_unverified"]
     assert len(answer.removed) == 3
 
 
@@ -156,7 +155,7 @@ def test_backend_failures_fall_back_with_a_one_line_notice(assistant, error, not
 
     assert answer.answer == assistant.ask(QUESTION).answer
     first = answer.notices[0]
-    assert first.startswith(assistant.messages[notice].split("{")[0])
+    assert first.startswith(assistant.messages()[notice].split("{")[0])
     assert "\n" not in first
 
 
@@ -169,7 +168,7 @@ def test_an_unreachable_server_falls_back_to_the_extractive_answer(assistant, sp
     _, answer = events(generative(assistant, make_chat_model(settings)), QUESTION)
 
     assert answer.answer == assistant.ask(QUESTION).answer
-    assert answer.notices[0] == assistant.messages["llm_unreachable"]
+    assert answer.notices[0] == assistant.messages()["llm_unreachable"]
 
 
 def test_streaming_yields_verified_deltas_then_done_and_stops_when_cancelled(assistant):
@@ -201,14 +200,14 @@ def test_verified_sentences_that_do_not_answer_the_question_are_held_back_for_th
     found, answer = events(generative(assistant, scripted(script)), question)
 
     assert answer.abstained and not answer.sentences and not answer.citations
-    assert answer.answer.startswith(assistant.messages["abstain_immigration_case"])
+    assert answer.answer.startswith(assistant.messages()["abstain_immigration_case"])
     # Nothing the model wrote was streamed: the only text shown is the abstention.
     assert [e.text for e in found if e.kind == "delta"] == [answer.answer]
     assert {(r.reason, r.unanswered) for r in answer.removed} == {(WithheldReason.DOES_NOT_ANSWER,
                                                                    "abstain_immigration_case")}
     assert {r.text for r in answer.removed} == {plain(quote(passages[0])), plain(quote(passages[1]))}
-    assert answer.referrals and answer.notices[-1] == assistant.messages["legal_notice"]
-    assert answer.notices[0] == assistant.messages["llm_unanswered"]
+    assert answer.referrals and answer.notices[-1] == assistant.messages()["legal_notice"]
+    assert answer.notices[0] == assistant.messages()["llm_unanswered"]
 
 
 def test_the_llm_rewrites_follow_ups_and_a_failing_one_falls_back(assistant):
@@ -283,12 +282,9 @@ def one_passage(*sentences: str):
 
 
 def verifying_answerer(scorer: SupportScorer) -> LLMAnswerer:
-    from assistant.prompts import load_messages
-
     settings = Settings.load()
-    messages = load_messages(settings.answer.prompts_dir)
-    return LLMAnswerer(FakeListChatModel(responses=[""]), settings.answer.prompts_dir, scorer, messages,
-                       fallback=ExtractiveAnswerer(messages))
+    return LLMAnswerer(FakeListChatModel(responses=[""]), settings.answer.prompts_dir, scorer,
+                       fallback=ExtractiveAnswerer())
 
 
 def test_a_claim_needs_one_span_of_its_passage_not_words_from_across_it():

@@ -41,7 +41,7 @@ def local_assistant(local_settings):
 def fallback_reason(assistant, answer) -> str | None:
     """Which notice, if any, says the model's text was replaced by the extractive answer."""
     for name in (*FAILURE_NOTICES, "llm_refused", "llm_unverified"):
-        if any(n.startswith(assistant.messages[name].split("{")[0]) for n in answer.notices):
+        if any(n.startswith(assistant.messages()[name].split("{")[0]) for n in answer.notices):
             return name
     return None
 

@@ -213,3 +213,32 @@ def test_a_phone_sized_screen_works(server, browser):
     page.wait_for_timeout(300)
     assert watch.outside == ["https://example.org/probe"] and watch.dialogs == ["probe"]
     context.close()
+
+
+def test_the_whole_ui_and_its_answers_in_spanish(server, browser):
+    from assistant.prompts import load_messages
+    from assistant.retrieve.language import detect
+    from tests.conftest import ROOT as repo
+
+    texts = load_messages(repo / "prompts", "ui", "es")
+    messages = load_messages(repo / "prompts", "messages", "es")
+    url, _, _ = server
+    context, page, watch = _open(browser, url, 1280, 900)
+    page.get_by_role("link", name="Español").click()
+    page.wait_for_selector("#question textarea", timeout=60_000)
+    assert page.url.rstrip("/").endswith("/es")
+    assert page.get_by_role("button", name=texts["ask_button"], exact=True).is_visible()
+    assert page.get_by_label(texts["question_label"]).is_visible()
+
+    # A situation button asks its question of the Spanish card; the answer quotes it in Spanish.
+    situation = texts["situations"][0]
+    page.get_by_role("button", name=situation["label"]).click()
+    _wait_turns(page, 1)
+    answer = page.locator("#turn-0 .answer-text, #turn-0 .answer-list").first.inner_text()
+    assert detect(answer).language == "es", answer
+    assert messages["legal_notice"] in page.locator("#turn-0").inner_text()
+    page.locator("#turn-0 button.chip").first.click()
+    assert page.locator("#src-0-1 mark").is_visible()
+    page.screenshot(path=SHOTS / "desktop-1280-spanish.png", full_page=True)
+    assert watch.dialogs == [] and watch.outside == []
+    context.close()

@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -54,19 +53,20 @@ def stems(text: str) -> set[str]:
 
 
 def unanswered(request: AnswerRequest, texts: list[str]) -> str | None:
-    """Why these answer sentences do not answer the request's question (a message key), or None."""
-    return unanswered_reason(request.question, texts, [p.chunk.text for p in request.passages],
-                             request.snapshot.lexical)
+    """Why these answer sentences do not answer the request's question (a message key), or None.
+    The checks read English, so a question in another language is read with its English search
+    terms ("cuántos" → "how many")."""
+    question = request.question if request.language == "en" else f"{request.question} {request.query}"
+    return unanswered_reason(question, texts, [p.chunk.text for p in request.passages], request.snapshot.lexical)
 
 
 class ExtractiveAnswerer:
     """An Answerer that quotes passage sentences, or abstains, saying why and where to look."""
 
-    def __init__(self, messages: dict[str, Any], *, max_sentences: int = 4, abstain_below: float = 0.47,
+    def __init__(self, *, max_sentences: int = 4, abstain_below: float = 0.47,
                  weak_below: float = 0.5, min_sentence_words: int = 4, lexical_weight: float = 0.3,
                  detail_weight: float = 0.2, action_weight: float = 0.2, keep_ratio: float = 0.7,
                  duplicate_cosine: float = 0.97) -> None:
-        self.messages = messages
         self.max_sentences = max_sentences
         self.abstain_below = abstain_below
         self.weak_below = weak_below
@@ -96,7 +96,7 @@ class ExtractiveAnswerer:
         reason = unanswered(request, [s.text for s in sentences])
         if reason is not None:
             return self.abstention(request, reason)
-        notices = [self.messages["weak_evidence"]] if selection.evidence < self.weak_below else []
+        notices = [request.messages["weak_evidence"]] if selection.evidence < self.weak_below else []
         joined = [f"{s.text} [{s.citations[0]}]" for s in sentences]
         text = "\n".join(f"- {line}" for line in joined) if selection.as_list else " ".join(joined)
         return Answer(question=request.question, answer=text, abstained=False, sentences=sentences,
@@ -105,9 +105,9 @@ class ExtractiveAnswerer:
     def abstention(self, request: AnswerRequest, reason: str) -> Answer:
         """Saying why there is no answer (`reason` names a message) and where to look instead."""
         topics = list(dict.fromkeys(p.chunk.meta.get("title", "") for p in request.passages))[:3]
-        text = self.messages[reason]
+        text = request.messages[reason]
         if topics:
-            text += " " + self.messages["abstain_suggest"].format(topics="; ".join(topics))
+            text += " " + request.messages["abstain_suggest"].format(topics="; ".join(topics))
         return Answer(question=request.question, answer=text, abstained=True, search_query=request.query)
 
     def candidates(self, snapshot: Snapshot, query: str, query_vector: np.ndarray,

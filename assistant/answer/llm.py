@@ -215,7 +215,7 @@ class LLMAnswerer:
     answerer) answers instead when the model refuses, fails or too little of it verifies."""
 
     def __init__(self, model: BaseChatModel, prompts_dir: Path, scorer: SupportScorer,
-                 messages: dict[str, Any], *, fallback: ExtractiveAnswerer, max_passages: int = 4,
+                 *, fallback: ExtractiveAnswerer, max_passages: int = 4,
                  max_sentences: int = 4, unsupported: str = "remove", min_verified: float = 0.5,
                  timeout_s: float = 90.0, min_claim_words: int = 4, window_sentences: int = 2,
                  windows_scored: int = 3, same_subject_words: int = SAME_SUBJECT) -> None:
@@ -224,7 +224,6 @@ class LLMAnswerer:
         self.model = model
         self.prompts_dir = prompts_dir
         self.scorer = scorer
-        self.messages = messages
         self.fallback = fallback
         self.max_passages = max_passages
         self.max_sentences = max_sentences
@@ -281,7 +280,7 @@ class LLMAnswerer:
         """Deltas of verified text as the model writes, a SENTENCE event with each verdict, then
         DONE with the final Answer. The extractive answer's own answerability checks hold the
         text back until its verified sentences answer the question, and fall back if they never do."""
-        question, query = request.question, request.query
+        question = request.question
         passages = request.passages[:self.max_passages]
         if not passages:
             yield StreamEvent(EventKind.DONE, answer=self.fallback.answer(request))
@@ -303,14 +302,14 @@ class LLMAnswerer:
                     chunk = next(tokens)
                 except StopIteration:
                     for raw in splitter.finish():
-                        yield from hold.release(self._emit(raw, passages, evidence, whole, checked, citations), checked)
+                        yield from hold.release(self._emit(raw, request, evidence, whole, checked, citations), checked)
                     break
                 except Exception as exc:  # every backend failure becomes a notice, never a trace
-                    problem = self._problem(exc)
+                    problem = self._problem(exc, request.messages)
                     break
                 first_token = first_token or time.perf_counter()
                 for raw in splitter.feed(chunk.text):
-                    yield from hold.release(self._emit(raw, passages, evidence, whole, checked, citations), checked)
+                    yield from hold.release(self._emit(raw, request, evidence, whole, checked, citations), checked)
                 refused = REFUSAL_SENTINEL in splitter.text
         finally:
             tokens.close()  # stops generation when we stop early or the consumer went away
@@ -318,9 +317,9 @@ class LLMAnswerer:
                    "llm_generate": 1000 * (time.perf_counter() - started)}
         verified = [c for c in checked if c.verified]
         if problem is None and refused:
-            problem = self.messages["llm_refused"]
+            problem = request.messages["llm_refused"]
         elif problem is None and (not verified or len(verified) < self.min_verified * len(checked)):
-            problem = self.messages["llm_unverified"]
+            problem = request.messages["llm_unverified"]
         removed = [c.removed() for c in checked if not c.verified]
         if problem is not None:
             answer = self.fallback.answer(request)
@@ -332,16 +331,16 @@ class LLMAnswerer:
             # extractive answer, which picks sentences with the detail or abstains. None of the
             # model's text was shown: held text is released only once the checks pass.
             answer = self.fallback.answer(request)
-            answer.notices.insert(0, self.messages["llm_unanswered"])
+            answer.notices.insert(0, request.messages["llm_unanswered"])
             answer.removed = [*removed, *(c.removed(WithheldReason.DOES_NOT_ANSWER, reason) for c in verified)]
             yield StreamEvent(EventKind.DELTA, answer.answer)
         else:
             yield from hold.flush()
-            answer = self._compose(question, query, checked, citations, removed)
+            answer = self._compose(request, checked, citations, removed)
         answer.timings_ms.update({k: round(v, 1) for k, v in timings.items()})
         yield StreamEvent(EventKind.DONE, answer=answer)
 
-    def _emit(self, raw: str, passages: list[Passage], evidence: list[list[Window]], whole: list[str],
+    def _emit(self, raw: str, request: AnswerRequest, evidence: list[list[Window]], whole: list[str],
               checked: list[Checked], citations: dict[tuple[str, int], Citation]) -> Iterator[StreamEvent]:
         if REFUSAL_SENTINEL in raw:
             return
@@ -350,12 +349,12 @@ class LLMAnswerer:
         if result is None or any(c.text == result.text for c in checked):
             return
         checked.append(result)
-        numbers = [self._cite(passages[n - 1].chunk, result.quotes[n], citations) for n in result.backing]
+        numbers = [self._cite(request.passages[n - 1].chunk, result.quotes[n], citations) for n in result.backing]
         result.sentence = Sentence(text=result.text, citations=numbers, support=round(result.score, 3),
                                    verdict=result.verdict)
         yield StreamEvent(EventKind.SENTENCE, text=result.text, sentence=result.sentence)
         if result.verified or self.unsupported == "flag":
-            yield StreamEvent(EventKind.DELTA, self._render(result.sentence) + " ")
+            yield StreamEvent(EventKind.DELTA, self._render(result.sentence, request.messages) + " ")
 
     def verify(self, raw: str, evidence: list[list[Window]], passages: list[str] | None = None) -> Checked | None:
         """Check one model sentence against the passages it cites; None if it has no words.
@@ -415,31 +414,32 @@ class LLMAnswerer:
             citations[key] = Citation.quoting(len(citations) + 1, chunk, window.start, window.end)
         return citations[key].n
 
-    def _render(self, sentence: Sentence) -> str:
+    def _render(self, sentence: Sentence, messages: dict[str, Any]) -> str:
         markers = "".join(f"[{n}]" for n in sentence.citations)
         if sentence.verdict == Verdict.SUPPORTED:
             return f"{sentence.text} {markers}"
-        return f"{self.messages['llm_flag_marker']} {sentence.text}"
+        return f"{messages['llm_flag_marker']} {sentence.text}"
 
-    def _compose(self, question: str, query: str, checked: list[Checked],
+    def _compose(self, request: AnswerRequest, checked: list[Checked],
                  citations: dict[tuple[str, int], Citation], removed: list[RemovedSentence]) -> Answer:
         flag = self.unsupported == "flag"
+        messages = request.messages
         sentences = [c.sentence for c in checked if c.verified or flag]
         notices = []
         if removed:
-            notices.append(self.messages["llm_flagged"].format(marker=self.messages["llm_flag_marker"])
-                           if flag else self.messages["llm_removed"].format(count=len(removed)))
-        return Answer(question=question, answer=" ".join(self._render(s) for s in sentences),
+            notices.append(messages["llm_flagged"].format(marker=messages["llm_flag_marker"])
+                           if flag else messages["llm_removed"].format(count=len(removed)))
+        return Answer(question=request.question, answer=" ".join(self._render(s, messages) for s in sentences),
                       abstained=False, sentences=sentences, citations=list(citations.values()),
-                      notices=notices, search_query=query, removed=[] if flag else removed)
+                      notices=notices, search_query=request.query, removed=[] if flag else removed)
 
-    def _problem(self, exc: BaseException) -> str:
+    def _problem(self, exc: BaseException, messages: dict[str, Any]) -> str:
         """A one-line notice for a backend failure. Classes are matched by name so the check
         needs none of the optional client libraries (httpx, openai, ollama) to be importable."""
         names = {cls.__name__ for cls in type(exc).__mro__}
         if isinstance(exc, TimeoutError) or names & {"TimeoutException", "APITimeoutError", "ReadTimeout"}:
-            return self.messages["llm_timeout"].format(seconds=self.timeout_s)
+            return messages["llm_timeout"].format(seconds=self.timeout_s)
         if isinstance(exc, ConnectionError) or names & {"ConnectError", "APIConnectionError", "NetworkError"}:
-            return self.messages["llm_unreachable"]
+            return messages["llm_unreachable"]
         error = " ".join(str(exc).split())[:160] or type(exc).__name__
-        return self.messages["llm_failed"].format(error=error)
+        return messages["llm_failed"].format(error=error)

@@ -4,18 +4,17 @@ emergency, and relevant organizations whenever the assistant abstains."""
 from __future__ import annotations
 
 import re
+import tomllib
 from functools import lru_cache
+from importlib.resources import files
 from pathlib import Path
 
 import yaml
 
 from assistant.errors import UserError
+from assistant.retrieve.language import fold
 from assistant.types import Referral
 
-_URGENT = re.compile(
-    r"\b(right now|now|at (my|the) door|outside (my|the)|knocking|banging|are here|is here|"
-    r"(being|getting|just got|was|were|got) (arrested|detained|taken|picked up)|took (my|him|her)|"
-    r"taking (my|him|her)|emergency|urgent|help me|ahora|socorro|ayuda)\b", re.IGNORECASE)
 _TOPICS = {
     "ice-at-door": r"\b(door|home|house|apartment|knock|warrant)\b",
     "arrest": r"\b(arrest\w*|police|cops?|stopped|custody|jail)\b",
@@ -29,39 +28,57 @@ _TOPICS = {
 }
 
 
+@lru_cache(maxsize=1)
+def _urgent_cues() -> re.Pattern[str]:
+    cues = tomllib.loads((files("assistant.answer") / "urgent.toml").read_text(encoding="utf-8"))
+    phrases = sorted({fold(p) for language in cues.values() for p in language}, key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(re.escape(p) for p in phrases) + r")\b")
+
+
 def is_urgent(question: str) -> bool:
-    return bool(_URGENT.search(question))
+    """Whether the question says something is happening now (cues in assistant/answer/urgent.toml,
+    for every language the assistant speaks, matched without case or accents)."""
+    return bool(_urgent_cues().search(fold(question)))
 
 
 def topics_of(question: str) -> set[str]:
     return {tag for tag, pattern in _TOPICS.items() if re.search(pattern, question, re.I)}
 
 
-@lru_cache(maxsize=4)
-def load_referrals(path: Path) -> tuple[tuple[Referral, frozenset[str]], ...]:
-    if not path.is_file():
-        return ()
+def _read_yaml(path: Path) -> dict:
     try:
-        items = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("referrals", [])
+        return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         raise UserError(f"{path}: invalid YAML ({exc})") from exc
-    return tuple(
-        (Referral(name=item["name"], description=item.get("description", ""),
-                  phone=item.get("phone"), url=item.get("url"),
-                  languages=list(item.get("languages") or []), caveat=item.get("caveat"),
-                  urgent=bool(item.get("urgent"))),
-         frozenset(item.get("helps_with") or []))
-        for item in items
-    )
+
+
+@lru_cache(maxsize=8)
+def load_referrals(path: Path, language: str = "en") -> tuple[tuple[Referral, frozenset[str]], ...]:
+    """The referral table; in another language, `referrals.<language>.yaml` beside it supplies the
+    description and caveat of each entry by id (names, phones and URLs are never translated)."""
+    if not path.is_file():
+        return ()
+    items = _read_yaml(path).get("referrals", [])
+    translation = path.with_name(f"{path.stem}.{language}{path.suffix}")
+    translated = _read_yaml(translation).get("referrals", {}) if language != "en" and translation.is_file() else {}
+    referrals = []
+    for item in items:
+        text = {**{k: item.get(k) for k in ("description", "caveat")}, **translated.get(item.get("id"), {})}
+        referrals.append((Referral(name=item["name"], description=text["description"] or "",
+                                   phone=item.get("phone"), url=item.get("url"),
+                                   languages=list(item.get("languages") or []), caveat=text["caveat"],
+                                   urgent=bool(item.get("urgent"))),
+                          frozenset(item.get("helps_with") or [])))
+    return tuple(referrals)
 
 
 def select_referrals(path: Path, question: str, *, urgent: bool, abstained: bool,
-                     limit: int = 3) -> list[Referral]:
+                     limit: int = 3, language: str = "en") -> list[Referral]:
     if not (urgent or abstained):
         return []
     wanted = topics_of(question) | {"legal-help"}
     scored = []
-    for position, (referral, tags) in enumerate(load_referrals(path)):
+    for position, (referral, tags) in enumerate(load_referrals(path, language)):
         overlap = len(tags & wanted)
         if overlap or (urgent and referral.urgent):
             # Urgent hotlines first in an emergency; then the best topical match; then file order.

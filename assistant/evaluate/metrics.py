@@ -214,6 +214,14 @@ def refusal_scores(answerable: Sequence[bool], refused: Sequence[bool]) -> dict[
 
 # --- Latency ------------------------------------------------------------------------------
 
+def in_language(expected: str, answered_in: str, first_shown: str) -> bool:
+    """An answer is in the asker's language when it says so and the first thing it shows reads so
+    to the language detector (the detector, not the answerer, has the last word)."""
+    from assistant.retrieve.language import detect
+
+    return answered_in == expected and detect(first_shown).language == expected
+
+
 def percentile(values: Sequence[float], q: float) -> float:
     """The q-th percentile (0..100), linearly interpolated between samples."""
     if not values:

@@ -23,8 +23,9 @@ from assistant.errors import UserError
 from assistant.evaluate import metrics
 from assistant.evaluate.check import parse_payload, shared_scorer, strip_markers
 from assistant.evaluate.jsonl import read_jsonl
+from assistant.retrieve.rewrite import rewrite_follow_up
 from assistant.settings import Settings
-from assistant.types import RemovedSentence
+from assistant.types import Answer, RemovedSentence
 
 if TYPE_CHECKING:
     from assistant.assistant import Assistant
@@ -54,6 +55,7 @@ class Question:
     history: list[str] = field(default_factory=list)
     gold_doc_ids: list[str] = field(default_factory=list)
     required_facts: list[str] = field(default_factory=list)
+    language: str = "en"  # the question's, which the answer should be in
 
 
 @dataclass
@@ -78,6 +80,10 @@ class QuestionResult:
     # What the user was shown, sentence by sentence with the quotes cited, for auditing by hand.
     shown: list[dict[str, Any]] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    language: str = "en"
+    # Whether the first thing shown (the lead, an abstention or the first sentence) is in the
+    # question's language.
+    in_language: bool = True
 
 
 @dataclass
@@ -113,12 +119,16 @@ def evaluate(assistant: Assistant, questions: list[Question],
 def evaluate_question(assistant: Assistant, judge: metrics.SupportJudge,
                       question: Question) -> QuestionResult:
     started = time.perf_counter()
-    answer = assistant.ask(question.question, history=question.history or None)
+    answer = assistant.ask(question.question, history=question.history or None)  # language detected
     latency_ms = 1000 * (time.perf_counter() - started)
     # Retrieval is deterministic, so asking again for a deeper list ranks the same passages
     # the answer saw first, and more after them.
-    retrieval = assistant.retriever.retrieve(assistant.reader.snapshot(), answer.search_query,
-                                             top_k=max(assistant.settings.retrieve.candidates, RANK_CUTOFF))
+    # An English answer's search_query is the query itself; another language's holds both of its
+    # searches, so the question is rewritten again (by the deterministic rewriter) and re-split.
+    query = answer.search_query if answer.language == "en" else rewrite_follow_up(question.question,
+                                                                                  question.history)
+    retrieval = assistant.crosslingual.retrieve(assistant.reader.snapshot(), query, answer.language, None,
+                                                max(assistant.settings.retrieve.candidates, RANK_CUTOFF)).retrieval
     ranked = metrics.unique_in_order(p.chunk.doc_id for p in retrieval.passages)[:RANK_CUTOFF]
     scores = None
     if question.gold_doc_ids:
@@ -152,7 +162,14 @@ def evaluate_question(assistant: Assistant, judge: metrics.SupportJudge,
         unsupported_sentences=unsupported, withheld=answer.removed,
         shown=[{"text": s.text, "verdict": s.verdict, "quotes": [quotes[n] for n in s.citations]}
                for s in answer.sentences],
-        notices=answer.notices)
+        notices=answer.notices, language=question.language,
+        in_language=metrics.in_language(question.language, answer.language, _first_shown(answer)))
+
+
+def _first_shown(answer: Answer) -> str:
+    if answer.abstained or not answer.sentences:
+        return answer.answer
+    return answer.lead or answer.sentences[0].text
 
 
 def summarize(results: list[QuestionResult]) -> dict[str, Any]:
@@ -173,6 +190,7 @@ def summarize(results: list[QuestionResult]) -> dict[str, Any]:
     summary.update(metrics.refusal_scores([r.answerable for r in results],
                                           [r.abstained for r in results]))
     summary["withheld_sentences"] = sum(len(r.withheld) for r in results)
+    summary["in_language"] = metrics.mean(float(r.in_language) for r in results)
     latencies = [r.latency_ms for r in results]
     summary["latency_p50_ms"] = metrics.percentile(latencies, 50) if latencies else None
     summary["latency_p95_ms"] = metrics.percentile(latencies, 95) if latencies else None

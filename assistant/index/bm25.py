@@ -1,4 +1,8 @@
-"""Lexical BM25 index (bm25s), persisted beside the vectors of the same generation."""
+"""Lexical BM25 index (bm25s), persisted beside the vectors of the same generation.
+
+A generation holds one per language the assistant speaks, over that language's chunks (see
+generations.write_generation): term statistics of Spanish cards then never change how an
+English question's words are weighed, nor the other way round."""
 
 from __future__ import annotations
 
@@ -10,26 +14,31 @@ from assistant.text import english_stemmer
 
 
 class LexicalIndex:
-    def __init__(self, retriever) -> None:
+    def __init__(self, retriever, rows: np.ndarray | None = None) -> None:
         self.retriever = retriever
+        # The generation's chunk-table row of each indexed text; None: they are the same.
+        self.rows = rows
 
     @classmethod
-    def build(cls, texts: list[str]) -> LexicalIndex:
+    def build(cls, texts: list[str], rows: np.ndarray | None = None) -> LexicalIndex:
         import bm25s
 
         retriever = bm25s.BM25()
         retriever.index(bm25s.tokenize(texts, stopwords="en", stemmer=english_stemmer(),
                                        show_progress=False), show_progress=False)
-        return cls(retriever)
+        return cls(retriever, rows)
 
     def save(self, directory: Path) -> None:
         self.retriever.save(str(directory))
+        if self.rows is not None:
+            np.save(directory / "rows.npy", self.rows.astype(np.int64))
 
     @classmethod
     def load(cls, directory: Path) -> LexicalIndex:
         import bm25s
 
-        return cls(bm25s.BM25.load(str(directory), mmap=True))
+        rows = np.load(directory / "rows.npy") if (directory / "rows.npy").is_file() else None
+        return cls(bm25s.BM25.load(str(directory), mmap=True), rows)
 
     def search(self, query: str, k: int) -> list[tuple[int, float]]:
         """(row, score) pairs, best first; rows index the generation's chunk table."""
@@ -42,7 +51,8 @@ class LexicalIndex:
         size = self.retriever.scores["num_docs"]
         rows, scores = self.retriever.retrieve(tokens, k=min(k, size), show_progress=False,
                                                n_threads=1)
-        return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if s > 0]
+        found = [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if s > 0]
+        return found if self.rows is None else [(int(self.rows[r]), s) for r, s in found]
 
     def terms(self, text: str) -> set[str]:
         """The stemmed, stopword-free terms BM25 sees in `text`."""

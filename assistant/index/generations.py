@@ -94,9 +94,12 @@ def read_generation(index_dir: Path, generation: str, mmap: bool = True) -> Gene
                         "run `assistant ingest --rebuild`") from exc
 
 
-def write_generation(index_dir: Path, client: Any, data: GenerationData,
-                     bm25_texts: list[str]) -> str:
-    """Write a complete generation and make it current. Returns its id."""
+def write_generation(index_dir: Path, client: Any, data: GenerationData, bm25_texts: list[str],
+                     partitions: dict[str, list[int]] | None = None) -> str:
+    """Write a complete generation and make it current. Returns its id.
+
+    `partitions` ({language: chunk rows}) gives each language its own BM25 index: "en" in
+    bm25/, any other in bm25-<language>/. Without it, one index covers every chunk."""
     generation = new_generation_id()
     staging = index_dir / f".tmp-{generation}"
     staging.mkdir(parents=True)
@@ -106,7 +109,10 @@ def write_generation(index_dir: Path, client: Any, data: GenerationData,
     np.save(staging / "vectors.npy", np.ascontiguousarray(data.vectors, dtype=np.float32))
     np.save(staging / "sentence_vectors.npy", data.sentence_vectors.astype(np.float16))
     np.save(staging / "sentence_rows.npy", data.sentence_rows.astype(np.int64))
-    LexicalIndex.build(bm25_texts).save(staging / "bm25")
+    for language, rows in (partitions or {"en": list(range(len(bm25_texts)))}).items():
+        folder = staging / ("bm25" if language == "en" else f"bm25-{language}")
+        LexicalIndex.build([bm25_texts[r] for r in rows], None if partitions is None else np.asarray(rows)) \
+            .save(folder)
     store = VectorStore(client, generation)
     store.add([c.chunk_id for c in data.chunks], np.asarray(data.vectors, dtype=np.float32),
               [_chroma_metadata(c) for c in data.chunks])

@@ -20,8 +20,10 @@ class Snapshot:
     generation: str
     data: GenerationData
     rows: dict[str, int]
-    lexical: LexicalIndex
+    lexical: LexicalIndex  # the English (default) partition
     vectors: VectorStore
+    # BM25 over the chunks of each other language the assistant speaks.
+    lexical_by_language: dict[str, LexicalIndex]
 
 
 class IndexReader:
@@ -52,4 +54,6 @@ class IndexReader:
             rows={chunk.chunk_id: row for row, chunk in enumerate(data.chunks)},
             lexical=LexicalIndex.load(self.index_dir / generation / "bm25"),
             vectors=VectorStore(self.client, generation),
+            lexical_by_language={folder.name.removeprefix("bm25-"): LexicalIndex.load(folder)
+                                 for folder in sorted((self.index_dir / generation).glob("bm25-*"))},
         )

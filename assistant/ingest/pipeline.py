@@ -35,6 +35,7 @@ from assistant.ingest.chunker import ChunkerConfig, chunk_document
 from assistant.ingest.loaders import SUPPORTED_SUFFIXES, doc_id_for, load_document
 from assistant.ingest.ocr import missing_tools
 from assistant.ingest.pdf import PDF_READER_VERSION, PdfOptions
+from assistant.retrieve.language import LANGUAGES, Glossary, glossary_fingerprint
 from assistant.settings import Settings
 from assistant.types import Chunk
 
@@ -66,9 +67,10 @@ class IngestReport:
 
 def fingerprint(settings: Settings) -> str:
     chunker = chunker_config(settings)
-    # meta=2: chunks carry translation_of, which retrieval filters on, so older indexes rebuild.
+    # meta=3: chunks carry translation_of, translated chunks are embedded through the glossary,
+    # and each language has its own BM25 index.
     return f"embed={settings.index.embed_model}:{resolve_model_path(settings.index.embed_model).name}|" \
-           f"{chunker.fingerprint()}|meta=2"
+           f"{chunker.fingerprint()}|meta=3|terms={glossary_fingerprint()}"
 
 
 def chunker_config(settings: Settings) -> ChunkerConfig:
@@ -127,6 +129,14 @@ def reader_version(path: Path, pdf: PdfOptions) -> str:
     return f"{PDF_READER_VERSION}:{pdf.ocr}:{pdf.ocr_languages}:{pdf.ocr_dpi}:{tools}"
 
 
+def pdf_options(settings: Settings) -> PdfOptions:
+    ingest = settings.ingest
+    if ingest.ocr not in ("auto", "force", "off"):
+        raise UserError(f"ingest.ocr={ingest.ocr!r}; use auto, force or off")
+    return PdfOptions(ocr=ingest.ocr, ocr_languages=ingest.ocr_languages, ocr_dpi=ingest.ocr_dpi,  # type: ignore[arg-type]
+                      ocr_max_pages=ingest.ocr_max_pages)
+
+
 def ingest(settings: Settings, paths: list[Path] | None = None, *, strict: bool = False,
            rebuild: bool = False, progress: bool | None = None,
            pdf: PdfOptions | None = None) -> IngestReport:
@@ -136,7 +146,7 @@ def ingest(settings: Settings, paths: list[Path] | None = None, *, strict: bool 
     report = IngestReport()
     index_dir = settings.index_dir
     show = sys.stderr.isatty() if progress is None else progress
-    pdf = dataclasses.replace(pdf or PdfOptions(), progress=show,
+    pdf = dataclasses.replace(pdf or pdf_options(settings), progress=show,
                               cache_dir=(pdf.cache_dir if pdf and pdf.cache_dir
                                          else settings.data_dir / "ocr-cache"))
     with ingest_lock(index_dir):
@@ -202,7 +212,7 @@ def ingest(settings: Settings, paths: list[Path] | None = None, *, strict: bool 
             data = _assemble(settings, reuse, unchanged, new_chunks, manifest, show)
             client = open_client(settings.data_dir, settings.index.chroma_url)
             report.generation = write_generation(index_dir, client, data,
-                                                 [_lexical_text(c) for c in data.chunks])
+                                                 [_lexical_text(c) for c in data.chunks], _partitions(data.chunks))
             collect_garbage(index_dir, client, keep_previous=previous_generation)
         report.docs = len(manifest.docs)
         report.chunks = sum(int(d["chunks"]) for d in manifest.docs.values())
@@ -248,11 +258,37 @@ def _assemble(settings: Settings, reuse: GenerationData | None, unchanged: set[s
 
 def embedding_input(chunk: Chunk) -> tuple[str, list[tuple[int, int]]]:
     """The text a chunk is embedded as (title and section first, for context), and where its
-    sentences lie inside that text."""
+    sentences lie inside that text.
+
+    The embedding model reads English, so a chunk in another language the assistant speaks is
+    embedded as the English terms of its sentences (the glossary in assistant/retrieve/terms/):
+    its vectors then sit beside the English documents', and a question in any language, which
+    is embedded the same way, finds them by meaning rather than by sharing a language."""
     prefix = f"{chunk.meta.get('title', '')}. {chunk.section}.\n" if chunk.section \
         else f"{chunk.meta.get('title', '')}.\n"
-    shift = len(prefix) - chunk.start
-    return prefix + chunk.text, [(s + shift, e + shift) for s, e in chunk.sentences]
+    glossary = Glossary.for_language(str(chunk.meta.get("language", "")))
+    if glossary is None:
+        shift = len(prefix) - chunk.start
+        return prefix + chunk.text, [(s + shift, e + shift) for s, e in chunk.sentences]
+    text, spans = glossary.english_words(prefix), []
+    for start, end in chunk.sentences:
+        english = glossary.english_words(chunk.text[start - chunk.start:end - chunk.start]) or "."
+        text += " "
+        spans.append((len(text), len(text) + len(english)))
+        text += english
+    return text, spans
+
+
+def _partitions(chunks: list[Chunk]) -> dict[str, list[int]]:
+    """Chunk rows by language, for one BM25 index each: the languages the assistant speaks
+    apart, and every other (a French report someone added) with English, the default."""
+    partitions: dict[str, list[int]] = {"en": []}
+    for row, chunk in enumerate(chunks):
+        language = str(chunk.meta.get("language", "en"))
+        partitions.setdefault(language if language in LANGUAGES else "en", []).append(row)
+    if not partitions["en"]:  # every document in one other language: one index serves all
+        return {"en": list(range(len(chunks)))}
+    return partitions
 
 
 def _lexical_text(chunk: Chunk) -> str:

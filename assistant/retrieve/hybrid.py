@@ -4,6 +4,7 @@ reranked, then diversified so one document cannot crowd out the rest."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -11,7 +12,7 @@ import numpy as np
 from assistant.index.reader import Snapshot
 from assistant.index.store import chroma_filter
 from assistant.retrieve.rerank import Reranker
-from assistant.types import Passage
+from assistant.types import Chunk, Passage
 
 Filters = dict[str, list[str]]
 
@@ -64,22 +65,29 @@ class HybridRetriever:
         self.modes = modes
 
     def retrieve(self, snapshot: Snapshot, query: str, filters: Filters | None = None,
-                 top_k: int | None = None) -> Retrieval:
+                 top_k: int | None = None, dense_query: str | None = None,
+                 lexical_language: str | None = None, keep: Callable[[Chunk], bool] | None = None) -> Retrieval:
+        """`dense_query`: the text to embed, when it differs from the words BM25 should match (a
+        question in another language is embedded through its English terms). `lexical_language`:
+        search that language's BM25 partition instead of the English one. `keep`: which chunks
+        may be candidates at all; the others are passed over as if they were not indexed."""
         started = time.perf_counter()
-        query_vector = np.asarray(self.embed_query(query), dtype=np.float32)
+        query_vector = np.asarray(self.embed_query(dense_query or query), dtype=np.float32)
         data = snapshot.data
         rankings: list[list[int]] = []
         if "dense" in self.modes:
-            hits = snapshot.vectors.query(query_vector, min(self.candidates, len(data.chunks)),
-                                          chroma_filter(filters))
-            rankings.append([snapshot.rows[chunk_id] for chunk_id, _ in hits
-                             if chunk_id in snapshot.rows])
+            wanted = self.candidates * (4 if keep else 1)
+            hits = snapshot.vectors.query(query_vector, min(wanted, len(data.chunks)), chroma_filter(filters))
+            found = [snapshot.rows[chunk_id] for chunk_id, _ in hits if chunk_id in snapshot.rows]
+            rankings.append([row for row in found if keep is None or keep(data.chunks[row])][:self.candidates])
         lexical_scores: dict[int, float] = {}
         if "bm25" in self.modes:
             # Filters are applied after BM25, so ask for more to keep enough candidates.
-            factor = 4 if filters else 1
-            hits = snapshot.lexical.search(query, self.candidates * factor)
-            kept = [(row, score) for row, score in hits if matches(data.chunks[row].meta, filters)]
+            factor = 4 if filters or keep else 1
+            lexical = snapshot.lexical_by_language.get(lexical_language or "", snapshot.lexical)
+            hits = lexical.search(query, self.candidates * factor)
+            kept = [(row, score) for row, score in hits if matches(data.chunks[row].meta, filters)
+                    and (keep is None or keep(data.chunks[row]))]
             lexical_scores = dict(kept[:self.candidates])
             rankings.append([row for row, _ in kept[:self.candidates]])
         fused = reciprocal_rank_fusion(rankings, self.rrf_k)

@@ -25,6 +25,7 @@ from assistant.assistant import Assistant
 from assistant.errors import UserError
 from assistant.evaluate.check import check_answer
 from assistant.prompts import load_messages
+from assistant.retrieve.language import LANGUAGES
 from assistant.settings import Settings
 from assistant.types import EventKind
 from assistant.ui.render import (
@@ -34,6 +35,7 @@ from assistant.ui.render import (
     render_conversation,
     render_header,
     render_help,
+    render_languages,
     render_message,
     render_sources,
 )
@@ -88,11 +90,14 @@ class Situation:
 class ChatUI:
     """The UI's behaviour, separate from its layout so each step can be called directly."""
 
-    def __init__(self, assistant: Assistant) -> None:
+    def __init__(self, assistant: Assistant, language: str | None = None) -> None:
+        """`language`: the UI's, which answers are also in; None: an English UI whose answers
+        follow each question's language."""
         self.assistant = assistant
+        self.language = language
         prompts_dir = assistant.settings.answer.prompts_dir
-        self.texts = load_messages(prompts_dir, "ui")
-        messages = load_messages(prompts_dir)
+        self.texts = load_messages(prompts_dir, "ui", language or "en")
+        messages = load_messages(prompts_dir, "messages", language or "en")
         self.legal_notice: str = messages["legal_notice"]
         self.referral_intro: str = messages["referral_intro"]
         self.situations = [Situation(**item) for item in self.texts["situations"]]
@@ -128,7 +133,7 @@ class ChatUI:
         turns = [*turns, turn]
         yield self._outputs(turns, "")
         try:
-            for event in self.assistant.stream(question, history, turn.filters or None):
+            for event in self.assistant.stream(question, history, turn.filters or None, self.language):
                 if event.kind is EventKind.DELTA:
                     turn.draft += event.text
                 elif event.answer is not None:
@@ -188,6 +193,7 @@ def build_blocks(ui: ChatUI) -> gr.Blocks:
         # Gradio drops a session's state when its tab closes; the time limit also covers a tab
         # left open, so a conversation is not held in server memory indefinitely.
         turns = gr.State([], time_to_live=3 * 3600)
+        gr.HTML(render_languages(ui.language or "en", LANGUAGES), js_on_load=None)
         gr.HTML(render_header(texts, ui.legal_notice), js_on_load=None)
         with gr.Tabs():
             with gr.Tab(texts["ask_tab"], elem_id="ask-tab"):
@@ -239,18 +245,22 @@ def build_blocks(ui: ChatUI) -> gr.Blocks:
 def create_app(assistant: Assistant) -> FastAPI:
     """The JSON API and the UI on one FastAPI app (API routes first, so they take precedence)."""
     app = create_api(assistant)
-    ui = ChatUI(assistant)
-    blocks = build_blocks(ui)
-    # Several people may share one server; answers take well under a second each.
-    blocks.queue(default_concurrency_limit=4)
     theme = gr.themes.Default(primary_hue="blue", font=SYSTEM_FONTS, font_mono=MONO_FONTS,
                               text_size=gr.themes.sizes.text_lg)
-    return gr.mount_gradio_app(
-        app, blocks, path="/", server_name=assistant.settings.ui.host, server_port=assistant.settings.ui.port,
-        # No footer links (they lead off this machine), no run history (it would keep the
-        # questions in the browser), no share link, no MCP server, no Node SSR process.
-        footer_links=[], run_history=False, ssr_mode=False, mcp_server=False, pwa=False,
-        enable_monitoring=False, show_error=False, theme=theme, css_paths=[STYLE])
+    # The whole UI in each language at /es/, /pt/, /ht/; / is English and answers each question
+    # in its own language. The more specific paths are mounted first, so "/" does not take them.
+    for language in [*(code for code in LANGUAGES if code != "en"), None]:
+        blocks = build_blocks(ChatUI(assistant, language))
+        # Several people may share one server; answers take well under a second each.
+        blocks.queue(default_concurrency_limit=4)
+        app = gr.mount_gradio_app(
+            app, blocks, path=f"/{language}" if language else "/", server_name=assistant.settings.ui.host,
+            server_port=assistant.settings.ui.port,
+            # No footer links (they lead off this machine), no run history (it would keep the
+            # questions in the browser), no share link, no MCP server, no Node SSR process.
+            footer_links=[], run_history=False, ssr_mode=False, mcp_server=False, pwa=False,
+            enable_monitoring=False, show_error=False, theme=theme, css_paths=[STYLE])
+    return app
 
 
 def serve(settings: Settings) -> None:

@@ -138,6 +138,8 @@ def _answer_body(index: int, turn: Turn, texts: Texts, legal_notice: str) -> tup
     if answer.abstained:
         parts.append(f'<p class="answer-text abstained">{esc(answer.answer)}</p>')
     else:
+        if answer.lead:  # in the asker's language, e.g. that the quotes below are in English
+            parts.append(f'<p class="lead">{esc(answer.lead)}</p>')
         parts.append(_sentences(index, answer, texts))
     parts.append(_how_i_searched(answer, turn.filters, texts))
     parts.append(f'<p class="legal">{esc(legal_notice)}</p>')
@@ -242,6 +244,15 @@ def render_header(texts: Texts, legal_notice: str) -> str:
     return (f'<header class="app-header"><h1>{esc(texts["title"])}</h1>'
             f'<p class="tagline">{esc(texts["tagline"])}</p>'
             f'<p class="legal-banner" role="note"><strong>{esc(legal_notice)}</strong></p></header>')
+
+
+def render_languages(current: str, names: dict[str, str]) -> str:
+    """Links to the UI in each language; the page's own is marked, not linked."""
+    links = [f'<span aria-current="page" lang="{esc(code)}">{esc(name)}</span>' if code == current
+             else f'<a href="{"/" if code == "en" else f"/{code}/"}" lang="{esc(code)}" hreflang="{esc(code)}">'
+                  f'{esc(name)}</a>'
+             for code, name in names.items()]
+    return f'<nav class="languages" aria-label="Language">{" · ".join(links)}</nav>'
 
 
 def render_message(text: str, role: str = "status") -> str:

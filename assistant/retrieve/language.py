@@ -1,0 +1,172 @@
+"""The asker's language, and a way into the English documents for a question in another one.
+
+- Detection: py3langid (its model ships inside the wheel), restricted to the languages the
+  assistant speaks. A person's explicit choice always wins; a question too short to tell
+  ("Lunn?") keeps the language of the conversation so far.
+- Cross-lingual search: a bilingual glossary of the domain's terms per language
+  (assistant/retrieve/terms/<code>.toml, data written by people, not a machine translation) turns
+  the words of a Spanish, Portuguese or Haitian Creole question into the English words the
+  corpus uses. Names and numbers pass through unchanged. The search runs on the question and its
+  English words together, so a translated card matches the question's own words and an English
+  document matches the glossary's.
+- Translations are for their own readers: a know-your-rights card translated into Spanish is
+  shown to a Spanish asker in place of its English original, and to nobody else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib.resources import files
+
+from assistant.errors import UserError
+from assistant.retrieve.rewrite import content_words
+from assistant.types import Chunk, Passage
+
+LANGUAGES = {"en": "English", "es": "Español", "pt": "Português", "ht": "Kreyòl ayisyen"}
+SOURCE_LANGUAGE = "en"  # what the built-in corpus is written in
+_LONGEST_TERM = 5  # words in the longest glossary phrase that is looked for
+_TOKEN = re.compile(r"[\w'’-]+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class Detected:
+    language: str
+    confidence: float
+
+
+@lru_cache(maxsize=1)
+def _identifier():  # type: ignore[no-untyped-def]
+    from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+
+    identifier = LanguageIdentifier.from_modelpath(MODEL_DIR / MODEL_FILE, norm_probs=True)
+    identifier.set_languages(list(LANGUAGES))
+    return identifier
+
+
+def detect(text: str) -> Detected:
+    language, confidence = _identifier().classify(text)
+    return Detected(str(language), float(confidence))
+
+
+def choose_language(question: str, history: list[str] | None, chosen: str | None, min_confidence: float) -> str:
+    """The person's choice; else the question's detected language when clear; else that of the
+    latest earlier question that is clear; else English."""
+    if chosen:
+        if chosen not in LANGUAGES:
+            raise UserError(f"language {chosen!r} is not one the assistant speaks; use one of "
+                            f"{', '.join(LANGUAGES)}")
+        return chosen
+    for text in [question, *reversed(history or [])]:
+        found = detect(text)
+        if found.confidence >= min_confidence:
+            return found.language
+    return SOURCE_LANGUAGE
+
+
+def fold(text: str) -> str:
+    """Lowercase without accents: people often type "policia" for "polícia", "pe" for "pè"."""
+    decomposed = unicodedata.normalize("NFKD", text.lower().replace("’", "'"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+class Glossary:
+    """Phrases of one language → the English terms the corpus uses for them."""
+
+    def __init__(self, terms: dict[str, list[str]]) -> None:
+        self._english: dict[tuple[str, ...], str] = {}
+        for english, phrases in terms.items():
+            for phrase in phrases:
+                key = tuple(_TOKEN.findall(fold(phrase)))
+                if key:
+                    self._english.setdefault(key, english)
+
+    @classmethod
+    def for_language(cls, language: str) -> Glossary | None:
+        return _glossary(language)
+
+    def english_words(self, text: str) -> str:
+        """The English terms for the phrases of `text` the glossary knows (longest match first),
+        with the names and numbers of `text` kept as they are."""
+        return self.split(text)[1]
+
+    def split(self, text: str) -> tuple[str, str]:
+        """(the words of `text` that carry meaning, their English terms). Both keep the names and
+        numbers of `text`; function words ("de", "la", "ki") are left out of the first, so that
+        a search among documents in the question's language is not won by them."""
+        found = list(_TOKEN.finditer(text))
+        tokens = [m.group() for m in found]
+        folded = [fold(t) for t in tokens]
+        opens = [_opens_sentence(text[:m.start()]) for m in found]
+        native: list[str] = []
+        english: list[str] = []
+        i = 0
+        while i < len(tokens):
+            for size in range(min(_LONGEST_TERM, len(tokens) - i), 0, -1):
+                term = self._english.get(tuple(folded[i:i + size]))
+                if term is not None:
+                    english.append(term)
+                    if content_words(term):
+                        native.extend(tokens[i:i + size])
+                    i += size
+                    break
+            else:
+                token = tokens[i]
+                if any(c.isdigit() for c in token) or (token[:1].isupper() and not opens[i]):
+                    native.append(token)  # a name or a number reads the same in every language
+                    english.append(token)
+                i += 1
+        return " ".join(dict.fromkeys(native)), " ".join(dict.fromkeys(english))
+
+
+def glossary_fingerprint() -> str:
+    """A hash of every glossary: documents in other languages are embedded through them, so a
+    changed glossary means a rebuilt index."""
+    digest = hashlib.sha256()
+    for resource in sorted((files("assistant.retrieve") / "terms").iterdir(), key=lambda r: r.name):
+        if resource.name.endswith(".toml"):
+            digest.update(resource.name.encode() + resource.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def _opens_sentence(before: str) -> bool:
+    """A capital after a sentence's end ("... abrir? ¿Tengo ...") opens a sentence; elsewhere it
+    marks a name."""
+    before = before.rstrip(" \t\n¿¡\"'“‘(")
+    return not before or before[-1] in ".?!:"
+
+
+@lru_cache(maxsize=8)
+def _glossary(language: str) -> Glossary | None:
+    resource = files("assistant.retrieve") / "terms" / f"{language}.toml"
+    if language == SOURCE_LANGUAGE or not resource.is_file():
+        return None
+    try:
+        data = tomllib.loads(resource.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise UserError(f"{resource}: invalid glossary ({exc}); fix the file") from exc
+    return Glossary({str(k): [str(p) for p in v] for k, v in data.get("terms", {}).items()})
+
+
+def readable(language: str) -> Callable[[Chunk], bool]:
+    """Whether a reader of `language` may be shown a chunk: a translation only in their own."""
+    return lambda chunk: not chunk.meta.get("translation_of") or chunk.meta.get("language") == language
+
+
+def for_reader(passages: list[Passage], language: str, limit: int) -> list[Passage]:
+    """The first `limit` passages a reader of `language` should see: translations only in their
+    own language, and in place of the original they translate.
+
+    Applied after retrieval, which is asked for more than `limit`: a filter inside retrieval
+    would change the candidates (Chroma searches a filtered collection differently), and with
+    it the answers to English questions, which must stay as they were."""
+    translated = {p.chunk.meta.get("translation_of") for p in passages
+                  if p.chunk.meta.get("translation_of") and p.chunk.meta.get("language") == language}
+    return [p for p in passages
+            if (not p.chunk.meta.get("translation_of") or p.chunk.meta.get("language") == language)
+            and p.chunk.doc_id not in translated][:limit]
