@@ -21,7 +21,7 @@ from assistant.retrieve.language import choose_language
 from assistant.retrieve.rerank import make_reranker
 from assistant.retrieve.rewrite import rewrite_follow_up
 from assistant.settings import Settings
-from assistant.types import Answer, Answerer, AnswerRequest, EventKind, StreamEvent
+from assistant.types import Answer, AnswerRequest, EventKind, StreamEvent
 
 
 class Assistant:
@@ -58,10 +58,6 @@ class Assistant:
         return cls(settings, shared_embedder(settings.index.embed_model, settings.index.embed_batch_size),
                    reader)
 
-    @property
-    def answerer(self) -> Answerer:
-        return self.generator or self.extractive
-
     def messages(self, language: str = "en") -> dict[str, Any]:
         """The fixed text answers carry (prompts/messages.toml), in `language`."""
         return load_messages(self.settings.answer.prompts_dir, "messages", language)
@@ -84,16 +80,17 @@ class Assistant:
         snapshot = self.reader.snapshot()
         # A model rewrites follow-ups when there is one; the deterministic rewriter is the
         # fallback. Both are measured in evals/reports/followup-rewrite.md.
-        query = (self.generator and self.generator.rewrite_follow_up(question, history)) \
-            or rewrite_follow_up(question, history)
+        # The LLM path is measured in English only: another language is answered extractively.
+        generator = self.generator if language == "en" else None
+        query = (generator and generator.rewrite_follow_up(question, history)) or rewrite_follow_up(question, history)
         rewritten = time.perf_counter()
         # A question in Spanish, Portuguese or Haitian Creole is also searched with its English terms.
         found = self.crosslingual.retrieve(snapshot, query, language, filters, self.settings.retrieve.top_k)
         retrieval = found.retrieval
         request = AnswerRequest(question, found.searched, retrieval.passages, retrieval.query_vector, snapshot,
-                                language, self.messages(language))
+                                language, self.messages(language), found.english)
         answering = time.perf_counter()
-        for event in self.answerer.stream(request):
+        for event in (generator or self.extractive).stream(request):
             if event.kind is EventKind.DONE and event.answer is not None:
                 finished = time.perf_counter()
                 answer = self._guide(event.answer, request)
@@ -108,16 +105,16 @@ class Assistant:
         """What every answer carries whatever wrote it, in the asker's language: the urgent and
         legal notices, referrals, and a lead saying when the quotes are from English sources."""
         messages = request.messages
-        # The urgency and topic patterns read English, so a question in another language is
-        # read with its English search terms too.
-        asked = answer.question if request.language == "en" else f"{answer.question} {request.query}"
+        # Urgency cues exist in every language (urgent.toml); the referral topics read English,
+        # so a question in another language is matched with its English search terms too.
+        asked = answer.question if request.language == "en" else f"{answer.question} {request.english_query}"
         answer.language = request.language
-        answer.urgent = is_urgent(asked)
+        answer.urgent = is_urgent(answer.question)
         answer.notices = [*answer.notices, *([messages["urgent"]] if answer.urgent else []),
                           messages["legal_notice"]]
         answer.referrals = select_referrals(self.settings.referrals_path, asked, urgent=answer.urgent,
                                             abstained=answer.abstained, language=request.language)
-        if not answer.abstained and any(c.language != request.language for c in answer.citations):
+        if request.language != "en" and not answer.abstained and any(c.language == "en" for c in answer.citations):
             answer.lead = messages["sources_in_english"]
         return answer
 

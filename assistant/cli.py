@@ -66,6 +66,8 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--title", default="")
     add.add_argument("--url", default="", help="where the original can be read")
     add.add_argument("--kind", default="report")
+    add.add_argument("--language", choices=["en", "es", "pt", "ht"], default="en",
+                     help="the document's language, so questions in it find it (default: en)")
     add.add_argument("--ocr", choices=["auto", "force", "off"], default="auto",
                      help="force: this file's text layer is bad OCR, read its pages again (kept for later ingests)")
     add.set_defaults(run=_add)
@@ -133,7 +135,8 @@ def _fetch_sources(settings: Settings, args: argparse.Namespace) -> int:
 def _add(settings: Settings, args: argparse.Namespace) -> int:
     from assistant.ingest.fetch import add_document
 
-    path = add_document(args.file, settings.documents_dir, args.title, args.url, args.kind, args.ocr)
+    path = add_document(args.file, settings.documents_dir, args.title, args.url, args.kind, args.ocr,
+                        args.language)
     print(f"Added {path}")
     return _ingest(settings, argparse.Namespace(paths=[], strict=False, rebuild=False))
 

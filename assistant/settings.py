@@ -14,6 +14,7 @@ same descriptions (`assistant config --markdown`).
 
 from __future__ import annotations
 
+import difflib
 import os
 import tomllib
 from collections.abc import Iterator, Mapping
@@ -243,7 +244,10 @@ class Settings:
 def config_path() -> Path | None:
     """ASSISTANT_CONFIG, else ./assistant.toml, else the per-user one; None when none exists."""
     if os.environ.get(f"{ENV_PREFIX}CONFIG"):
-        return Path(os.environ[f"{ENV_PREFIX}CONFIG"]).expanduser()
+        named = Path(os.environ[f"{ENV_PREFIX}CONFIG"]).expanduser()
+        if not named.is_file():
+            raise UserError(f"ASSISTANT_CONFIG={named}: no such settings file; fix the path or unset it")
+        return named
     for candidate in (Path(CONFIG_NAME),
                       Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)) / CONFIG_NAME):
         if candidate.is_file():
@@ -256,6 +260,14 @@ def env_name(key: str) -> str:
 
 
 def _from_environment() -> dict[str, Any]:
+    known = {env_name("data_dir"), f"{ENV_PREFIX}CONFIG",
+             *(env_name(f"{group}.{name}") for group, cls in GROUPS.items() for name in _field_types(cls))}
+    for variable in os.environ:
+        if variable.startswith(ENV_PREFIX) and variable not in known:
+            # A misspelt or renamed variable would otherwise be ignored without a word.
+            close = difflib.get_close_matches(variable, known, n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]}?" if close else "; `assistant config` lists them"
+            raise UserError(f"{variable} is not a setting{hint}")
     values: dict[str, Any] = {}
     if env_name("data_dir") in os.environ:
         values["data_dir"] = os.environ[env_name("data_dir")]
@@ -279,6 +291,8 @@ def _coerce(key: str, raw: Any, types: dict[str, type], origin: str) -> Any:
         raise UserError(f"{origin}: unknown setting {key!r}; known: {', '.join(f'{group}.{n}' for n in types)}")
     kind = types[name]
     try:
+        if isinstance(raw, list | dict) or (isinstance(raw, bool) and kind is not bool):
+            raise TypeError(raw)  # TOML's true or [..] for a number or a word is a mistake, not 1 or "[..]"
         if kind is bool:
             if isinstance(raw, bool):
                 return raw

@@ -232,6 +232,9 @@ class AnswerRequest:
     snapshot: Any
     language: str = "en"  # the asker's: fixed text and translated sources are in it
     messages: dict[str, Any] = field(default_factory=dict)  # prompts/messages.toml in that language
+    # The question's English words (its glossary terms, for another language), for the checks
+    # that read English.
+    english_query: str = ""
 
 
 class Answerer(Protocol):

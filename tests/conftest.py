@@ -62,8 +62,11 @@ def _needs_are_marked(request, monkeypatch):
         def refuse(*_args, **_kwargs):
             pytest.fail("this test loads a model: mark it @pytest.mark.model", pytrace=False)
 
-        monkeypatch.setattr(Embedder, "__init__", refuse)
-        monkeypatch.setattr(Verifier, "__init__", refuse)
+        # Loading and using: a model cached by an earlier, marked test is refused too.
+        for cls, names in ((Embedder, ("__init__", "encode", "encode_with_sentences")),
+                           (Verifier, ("__init__", "probabilities"))):
+            for name in names:
+                monkeypatch.setattr(cls, name, refuse)
     _CLI_ALLOWED[0] = "cli" in marks
     yield
     _CLI_ALLOWED[0] = False

@@ -75,3 +75,18 @@ def test_the_shipped_fixed_text_exists_in_every_language():
     for language in ("es", "pt", "ht"):
         assert load_messages(prompts, "messages", language)["legal_notice"] != \
             load_messages(prompts, "messages", "en")["legal_notice"], language
+
+
+@pytest.mark.parametrize(("question", "urgent"), [
+    ("ICE está tocando mi puerta ahora mismo", True),
+    ("O ICE está batendo na minha porta", True),
+    ("ICE ap frape pòt mwen kounye a", True),
+    ("ICE is at my door right now", True),
+    ("¿Cómo hago un plan familiar por si acaso?", False),
+    ("Como faço um plano familiar?", False),
+    ("What is an ICE detainer?", False),
+])
+def test_urgency_is_read_from_the_question_in_its_own_language(question, urgent):
+    from assistant.answer.referrals import is_urgent
+
+    assert is_urgent(question) is urgent

@@ -354,3 +354,13 @@ def test_backends_are_built_for_the_configured_server_only():
     ollama = make_chat_model(Settings.load(values={"llm": {"backend": "ollama:qwen2.5:7b"}}))
     assert isinstance(ollama, ChatOllama)
     assert (ollama.model, ollama.base_url) == ("qwen2.5:7b", "http://127.0.0.1:11434")
+
+
+def test_a_question_in_another_language_is_answered_extractively_without_the_model(assistant):
+    # The model's answers and their checks are measured in English only; a Spanish question is
+    # answered from quoted sentences, exactly as without a model.
+    model = scripted("Esto no debe mostrarse [1].")
+    question = "¿Cuántos arrestos de ICE hubo en las cortes de Massachusetts en 2025?"
+    answer = generative(assistant, model).ask(question)
+    assert model.pulled == 0
+    assert answer.language == "es" and answer.answer == assistant.ask(question).answer

@@ -102,3 +102,24 @@ def test_the_readme_settings_table_is_the_generated_one():
     assert table, "README.md needs the <!-- settings:start --> ... <!-- settings:end --> block"
     assert table.group(1).strip() == settings_markdown().strip(), \
         "README's settings table is stale: paste the output of `assistant config --markdown`"
+
+
+def test_a_settings_file_named_but_missing_is_an_error(monkeypatch, tmp_path):
+    monkeypatch.setenv("ASSISTANT_CONFIG", str(tmp_path / "nowhere.toml"))
+    with pytest.raises(UserError, match=r"ASSISTANT_CONFIG=.*nowhere\.toml: no such settings file"):
+        Settings.load()
+
+
+def test_an_unknown_or_renamed_variable_is_an_error_naming_the_right_one(monkeypatch):
+    monkeypatch.setenv("ASSISTANT_LLM", "ollama:qwen2.5:7b")
+    with pytest.raises(UserError, match="ASSISTANT_LLM is not a setting; did you mean ASSISTANT_LLM_"):
+        Settings.load()
+
+
+def test_true_is_not_a_number_and_a_list_is_not_a_word(tmp_path):
+    (tmp_path / "assistant.toml").write_text("[retrieve]\ntop_k = true\n")
+    with pytest.raises(UserError, match=r"retrieve\.top_k' expects int"):
+        Settings.load()
+    (tmp_path / "assistant.toml").write_text('[retrieve]\nreranker = ["a"]\n')
+    with pytest.raises(UserError, match=r"retrieve\.reranker' expects str"):
+        Settings.load()

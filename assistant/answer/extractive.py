@@ -56,7 +56,7 @@ def unanswered(request: AnswerRequest, texts: list[str]) -> str | None:
     """Why these answer sentences do not answer the request's question (a message key), or None.
     The checks read English, so a question in another language is read with its English search
     terms ("cuántos" → "how many")."""
-    question = request.question if request.language == "en" else f"{request.question} {request.query}"
+    question = request.question if request.language == "en" else f"{request.question} {request.english_query}"
     return unanswered_reason(question, texts, [p.chunk.text for p in request.passages], request.snapshot.lexical)
 
 

@@ -293,9 +293,10 @@ def write_report(result: EvalResult, name: str, question_set: Path, settings: Se
         "name": name,
         "created": dt.datetime.now().isoformat(timespec="seconds"),
         "question_set": _relative(question_set),
-        # Every setting but paths and secrets, which say nothing about quality and may be private.
+        # Every setting but paths, secrets and server addresses, which say nothing about quality
+        # and may be private.
         "settings": {info.key: info.value for info in settings.describe()
-                     if info.kind is not Path and info.key != "llm.api_key"},
+                     if info.kind is not Path and info.key not in ("llm.api_key", "llm.base_url")},
         "overall": result.overall,
         "by_type": result.by_type,
         "failures": failures(result.questions),

@@ -152,8 +152,9 @@ def ingest_lock(index_dir: Path) -> Iterator[None]:
 
 
 def _chroma_metadata(chunk: Chunk) -> dict[str, Any]:
+    # Every key a retrieval filter may name (language: the cross-lingual searches).
     return {"doc_id": chunk.doc_id, "kind": chunk.meta.get("kind", ""),
-            "jurisdiction": chunk.meta.get("jurisdiction", "")}
+            "jurisdiction": chunk.meta.get("jurisdiction", ""), "language": chunk.meta.get("language", "en")}
 
 
 def _atomic_write(path: Path, content: str) -> None:

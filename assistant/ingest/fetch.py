@@ -37,8 +37,8 @@ def read_sources(path: Path) -> list[dict]:
     return [e for e in entries if isinstance(e, dict) and e.get("id") and e.get("url")]
 
 
-def write_sidecar(path: Path, title: str, url: str, kind: str, ocr: str = "auto") -> None:
-    meta = {"title": title, "source_url": url, "kind": kind, "jurisdiction": "Massachusetts"}
+def write_sidecar(path: Path, title: str, url: str, kind: str, ocr: str = "auto", language: str = "en") -> None:
+    meta = {"title": title, "source_url": url, "kind": kind, "jurisdiction": "Massachusetts", "language": language}
     if ocr != "auto":  # "force": this file's text layer is bad OCR; read its pages again
         meta["ocr"] = ocr
     path.with_name(path.name + ".meta.yaml").write_text(yaml.safe_dump(meta, sort_keys=False),
@@ -75,7 +75,7 @@ def fetch_sources(sources_file: Path, target: Path, timeout_s: float = 30.0,
 
 
 def add_document(source: Path, documents_dir: Path, title: str, url: str, kind: str,
-                 ocr: str = "auto") -> Path:
+                 ocr: str = "auto", language: str = "en") -> Path:
     """Copy one file into <documents_dir>/added/ with its metadata; the caller then ingests.
     `ocr` ("auto", "force", "off") is kept in the sidecar, so every later ingest honours it."""
     if ocr not in ("auto", "force", "off"):
@@ -87,5 +87,5 @@ def add_document(source: Path, documents_dir: Path, title: str, url: str, kind: 
     target = documents_dir / "added" / f"{doc_id_for(source)}{source.suffix.lower()}"
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source, target)
-    write_sidecar(target, title or source.stem, url, kind, ocr)
+    write_sidecar(target, title or source.stem, url, kind, ocr, language)
     return target

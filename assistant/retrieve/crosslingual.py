@@ -20,6 +20,7 @@ from assistant.retrieve.language import SOURCE_LANGUAGE, Glossary, for_reader, r
 class CrossLingual:
     retrieval: Retrieval  # its query_vector is the English terms' (every passage is embedded in English)
     searched: str  # what was searched, as "Spanish words | English terms" for another language
+    english: str  # the question's English words: the query itself, or its glossary terms
 
 
 class CrossLingualRetriever:
@@ -35,7 +36,7 @@ class CrossLingualRetriever:
             # Twice the passages, so that translations (for other readers) can be set aside
             # without changing what an English question is answered from.
             found = self.retriever.retrieve(snapshot, query, filters, top_k=2 * top_k, keep=readable(language))
-            return CrossLingual(replace(found, passages=for_reader(found.passages, language, top_k)), query)
+            return CrossLingual(replace(found, passages=for_reader(found.passages, language, top_k)), query, query)
         native, english = glossary.split(query)
         # Documents in the question's language are embedded through their English terms too
         # (see ingest.pipeline.embedding_input), so both searches embed the English terms.
@@ -51,4 +52,5 @@ class CrossLingualRetriever:
         timings = {key: own.timings_ms.get(key, 0.0) + source.timings_ms.get(key, 0.0)
                    for key in {*own.timings_ms, *source.timings_ms}}
         searched = f"{native} | {english}".strip(" |")
-        return CrossLingual(Retrieval(for_reader(ranked, language, top_k), source.query_vector, timings), searched)
+        return CrossLingual(Retrieval(for_reader(ranked, language, top_k), source.query_vector, timings), searched,
+                            english)

@@ -83,8 +83,10 @@ class Glossary:
         for english, phrases in terms.items():
             for phrase in phrases:
                 key = tuple(_TOKEN.findall(fold(phrase)))
-                if key:
-                    self._english.setdefault(key, english)
+                # A phrase listed under two terms ("orden judicial": warrant, judicial warrant)
+                # means the more specific, longer one.
+                if key and len(english) > len(self._english.get(key, "")):
+                    self._english[key] = english
 
     @classmethod
     def for_language(cls, language: str) -> Glossary | None:
