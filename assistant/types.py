@@ -12,9 +12,6 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
-# Metadata every chunk carries so a citation can be located in one click.
-CHUNK_META_KEYS = ("doc_id", "title", "source_url", "kind", "jurisdiction", "as_of", "language", "translation_of")
-
 
 @dataclass(frozen=True)
 class PageSpan:

@@ -18,43 +18,16 @@ from __future__ import annotations
 import argparse
 import random
 import re
+import sys
 from pathlib import Path
 
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
-_FRONT = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*\r?\n(.*)\Z", re.DOTALL)
-_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[\"“(]?[A-Z])")
-# A full stop after these does not end a sentence ("Mass. Trial Court", "G.L. c. 263", "J. Gold").
-_ABBREV = re.compile(r"(?:\b[A-Z]\.$)|\b(?:Mass|Rep|Reps|Sen|Gov|Dr|St|No|Jr|Inc|Co|v|vs|c|Ch|Mr|Ms|Mrs|U\.S|"
-                     r"G\.L|Jan|Feb|Aug|Sept|Oct|Nov|Dec|approx|e\.g|i\.e)\.$")
+sys.path.insert(0, str(ROOT))  # the corpus lint's text helpers (tests/test_corpus_sources.py)
 
-
-def split_doc(text: str) -> tuple[dict, str]:
-    m = _FRONT.match(text)
-    if not m:
-        return {}, text
-    meta = yaml.safe_load(m.group(1)) or {}
-    return (meta if isinstance(meta, dict) else {}), m.group(2)
-
-
-def sentences(body: str) -> list[str]:
-    out: list[str] = []
-    for line in body.splitlines():
-        line = line.strip()
-        if not line or line.startswith(("#", "|")):
-            continue
-        line = re.sub(r"^(?:[-*+]|\d+[.)])\s+", "", line)
-        buf = ""
-        for part in _SPLIT.split(line):
-            buf = f"{buf} {part}".strip()
-            if not _ABBREV.search(buf):
-                out.append(buf)
-                buf = ""
-        if buf:
-            out.append(buf)
-    return [s for s in out if len(s.split()) >= 5]
+from tests.test_corpus_sources import sentences, split_doc  # noqa: E402
 
 
 def registry_ids(corpus: Path) -> dict[str, str]:
@@ -72,11 +45,14 @@ def candidates(corpus: Path) -> list[tuple[str, str, list[str]]]:
     out = []
     for path in sorted(corpus.glob("*.md")):
         meta, body = split_doc(path.read_text(encoding="utf-8"))
+        if meta.get("translation_of"):
+            continue  # translations are checked against their originals (tests/test_translations.py)
         srcs = []
         for s in meta.get("sources") or []:
             url = re.sub(r"^https?://(www\.)?", "", str(s.get("url", "")).lower().rstrip("/"))
             srcs.append(f"{ids.get(url, 'UNREGISTERED')}: {s.get('title', '')}")
-        out += [(path.name, sent, srcs) for sent in sentences(body)]
+        # The lint's own sentence splitter; a sentence of under five words states no fact to trace.
+        out += [(path.name, sent, srcs) for sent in sentences(body) if len(sent.split()) >= 5]
     return out
 
 

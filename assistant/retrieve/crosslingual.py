@@ -38,13 +38,13 @@ class CrossLingualRetriever:
             found = self.retriever.retrieve(snapshot, query, filters, top_k=2 * top_k, keep=readable(language))
             return CrossLingual(replace(found, passages=for_reader(found.passages, language, top_k)), query, query)
         native, english = glossary.split(query)
-        # Documents in the question's language are embedded through their English terms too
-        # (see ingest.pipeline.embedding_input), so both searches embed the English terms.
-        own = self.retriever.retrieve(snapshot, native or query, {**(filters or {}), "language": [language]},
-                                      top_k=2 * top_k, dense_query=english or query, lexical_language=language,
-                                      keep=readable(language))
         source = self.retriever.retrieve(snapshot, english or query,
                                          {**(filters or {}), "language": [SOURCE_LANGUAGE]}, top_k=2 * top_k)
+        # Documents in the question's language are embedded through their English terms too
+        # (see ingest.pipeline.embedding_input), so the English terms' vector searches them as well.
+        own = self.retriever.retrieve(snapshot, native or query, {**(filters or {}), "language": [language]},
+                                      top_k=2 * top_k, query_vector=source.query_vector, lexical_language=language,
+                                      keep=readable(language))
         by_id = {p.chunk.chunk_id: p for p in [*own.passages, *source.passages]}
         fused = reciprocal_rank_fusion([[p.chunk.chunk_id for p in own.passages],
                                         [p.chunk.chunk_id for p in source.passages]], self.rrf_k)

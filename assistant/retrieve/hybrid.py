@@ -65,14 +65,16 @@ class HybridRetriever:
         self.modes = modes
 
     def retrieve(self, snapshot: Snapshot, query: str, filters: Filters | None = None,
-                 top_k: int | None = None, dense_query: str | None = None,
+                 top_k: int | None = None, query_vector: np.ndarray | None = None,
                  lexical_language: str | None = None, keep: Callable[[Chunk], bool] | None = None) -> Retrieval:
-        """`dense_query`: the text to embed, when it differs from the words BM25 should match (a
-        question in another language is embedded through its English terms). `lexical_language`:
+        """`query_vector`: the query's embedding when the caller has it already, for a search whose
+        words (for BM25) are not what is embedded (a question in another language is embedded
+        through its English terms). `lexical_language`:
         search that language's BM25 partition instead of the English one. `keep`: which chunks
         may be candidates at all; the others are passed over as if they were not indexed."""
         started = time.perf_counter()
-        query_vector = np.asarray(self.embed_query(dense_query or query), dtype=np.float32)
+        if query_vector is None:
+            query_vector = np.asarray(self.embed_query(query), dtype=np.float32)
         data = snapshot.data
         rankings: list[list[int]] = []
         if "dense" in self.modes:
