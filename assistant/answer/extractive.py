@@ -10,13 +10,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.answer.answerability import asks_for_actions, unanswered_reason, wanted_details
+from assistant.answer.answerability import (
+    asks_for_actions,
+    outside_scope,
+    scope_places,
+    unanswered_reason,
+    wanted_details,
+)
 from assistant.answer.injection import is_instruction
-from assistant.answer.support import claim_numbers, fact_gate, quote_in_passage
 from assistant.index.reader import Snapshot
 from assistant.retrieve.rewrite import content_words
 from assistant.text import display_text, english_stemmer, words
 from assistant.types import Answer, AnswerRequest, Chunk, Citation, EventKind, Passage, Sentence, StreamEvent
+from assistant.verify.facts import claim_numbers, missing_names, missing_numbers, quote_in_passage
 
 _LIST_LINE = re.compile(r"(?:^|\n)[ \t]*(?:[-*+•]|\d{1,3}[.)])[ \t]+$")
 
@@ -52,12 +58,21 @@ def stems(text: str) -> set[str]:
     return set(english_stemmer().stemWords(content_words(text)))
 
 
+def _checked_question(request: AnswerRequest) -> str:
+    """The checks read English, so a question in another language is read with its English
+    search terms ("cuántos" → "how many")."""
+    return request.question if request.language == "en" else f"{request.question} {request.english_query}"
+
+
 def unanswered(request: AnswerRequest, texts: list[str]) -> str | None:
-    """Why these answer sentences do not answer the request's question (a message key), or None.
-    The checks read English, so a question in another language is read with its English search
-    terms ("cuántos" → "how many")."""
-    question = request.question if request.language == "en" else f"{request.question} {request.english_query}"
-    return unanswered_reason(question, texts, [p.chunk.text for p in request.passages], request.snapshot.lexical)
+    """Why these answer sentences do not answer the request's question (a message key), or None."""
+    return unanswered_reason(_checked_question(request), texts, [p.chunk.text for p in request.passages],
+                             request.snapshot.lexical, request.snapshot.coverage, request.language)
+
+
+def unscoped(request: AnswerRequest, texts: list[str]) -> str | None:
+    """What the question asks about that the knowledge base does not cover (answerability.outside_scope)."""
+    return outside_scope(_checked_question(request), texts, request.snapshot.coverage, request.language)
 
 
 class ExtractiveAnswerer:
@@ -91,21 +106,26 @@ class ExtractiveAnswerer:
         candidates = self.candidates(request.snapshot, request.query, request.query_vector, request.passages)
         selection = self.select(candidates)
         sentences, citations = _verified(selection)
+        texts = [s.text for s in sentences]
         if not sentences or selection.evidence < self.abstain_below:
-            return self.abstention(request, "abstain")
-        reason = unanswered(request, [s.text for s in sentences])
+            # Weak evidence for a place the sources do not cover: saying what they do cover helps more.
+            return self.abstention(request, "abstain_elsewhere" if unscoped(request, texts) else "abstain", texts)
+        reason = unanswered(request, texts)
         if reason is not None:
-            return self.abstention(request, reason)
+            return self.abstention(request, reason, texts)
         notices = [request.messages["weak_evidence"]] if selection.evidence < self.weak_below else []
         joined = [f"{s.text} [{s.citations[0]}]" for s in sentences]
         text = "\n".join(f"- {line}" for line in joined) if selection.as_list else " ".join(joined)
         return Answer(question=request.question, answer=text, abstained=False, sentences=sentences,
                       citations=citations, notices=notices, search_query=request.query)
 
-    def abstention(self, request: AnswerRequest, reason: str) -> Answer:
-        """Saying why there is no answer (`reason` names a message) and where to look instead."""
+    def abstention(self, request: AnswerRequest, reason: str, texts: list[str]) -> Answer:
+        """Saying why there is no answer (`reason` names a message) and where to look instead;
+        `texts` are the sentences that were found, which the scope message is checked against."""
         topics = list(dict.fromkeys(p.chunk.meta.get("title", "") for p in request.passages))[:3]
         text = request.messages[reason]
+        if reason == "abstain_elsewhere":
+            text = text.format(places=scope_places(request.snapshot.coverage), asked=unscoped(request, texts))
         if topics:
             text += " " + request.messages["abstain_suggest"].format(topics="; ".join(topics))
         return Answer(question=request.question, answer=text, abstained=True, search_query=request.query)
@@ -183,7 +203,7 @@ def _verified(selection: Selection) -> tuple[list[Sentence], list[Citation]]:
         chunk, quote = candidate.chunk, candidate.quote
         text = display_text(quote)  # markdown removed
         if not quote_in_passage(quote, chunk.text, candidate.start, candidate.end, chunk.start) \
-                or not fact_gate(text, quote).passed:
+                or missing_numbers(text, quote) or missing_names(text, quote):
             continue
         citations.append(Citation.quoting(len(citations) + 1, chunk, candidate.start, candidate.end))
         sentences.append(Sentence(text=text, citations=[len(citations)], support=1.0))
