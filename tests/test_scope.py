@@ -1,0 +1,117 @@
+"""The knowledge base's scope comes from the indexed documents: a question about a place they do
+not cover is declined with a message saying what they do cover, and a user's own documents
+about another place bring it into scope."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from assistant.answer.answerability import outside_scope, scope_places
+from assistant.assistant import Assistant
+from assistant.index.reader import Coverage, IndexReader
+from assistant.types import Chunk
+from tests.conftest import ROOT, copy_index
+
+
+def _chunk(doc_id: str, text: str, jurisdiction: str) -> Chunk:
+    return Chunk(chunk_id=f"{doc_id}:0", doc_id=doc_id, text=text, start=0, end=len(text), section="",
+                 page=None, meta={"title": doc_id, "jurisdiction": jurisdiction})
+
+
+COVERAGE = Coverage.of([
+    _chunk("statewide", "Massachusetts police may not hold people for ICE. The Worcester jail is full.",
+           "Massachusetts"),
+    _chunk("everett", "Everett police booked a teenager. In Everett, the police chief spoke.", "Everett"),
+])
+
+
+def test_a_place_no_document_mentions_is_outside_scope():
+    assert outside_scope("Does the Houston police department hand people to ICE?", [], COVERAGE) == "Houston"
+    assert outside_scope("Do police in New Hampshire hold people?", [], COVERAGE) == "New Hampshire"
+
+
+def test_places_and_words_the_documents_mention_are_inside_scope():
+    assert outside_scope("Did Everett police call ICE?", [], COVERAGE) is None
+    assert outside_scope("Does Massachusetts let police hold people for ICE?", [], COVERAGE) is None
+    # A sentence's first word is capitalised for grammar, not because it names anything.
+    assert outside_scope("Tell me whether police hold people", [], COVERAGE) is None
+
+
+def test_a_place_mentioned_but_not_covered_needs_the_evidence_to_name_it():
+    question = "how many people are held in worcester"
+    assert outside_scope(question, ["Police may not hold people for ICE."], COVERAGE) == "worcester"
+    assert outside_scope(question, ["The Worcester jail is full."], COVERAGE) is None
+    # A jurisdiction of the documents is covered, whatever the chosen sentences say.
+    assert outside_scope("what happened in everett", ["Police may not hold people."], COVERAGE) is None
+
+
+def test_the_scope_message_lists_the_documents_jurisdictions_most_documents_first():
+    coverage = Coverage.of([_chunk("a", "One.", "Massachusetts"), _chunk("b", "Two.", "Massachusetts"),
+                            _chunk("c", "Three.", "Maine"), _chunk("d", "Four.", "")])
+    assert coverage.documents == 4
+    assert scope_places(coverage) == "Massachusetts, Maine"
+
+
+MAINE = """---
+title: "Maine police and ICE detainers"
+kind: policy
+jurisdiction: Maine
+as_of: 2026-01-01
+language: en
+---
+
+# Maine police and ICE detainers
+
+## Detainers in Maine
+
+Police departments in Maine do not hold people in jail for ICE on a detainer alone. A person in a
+Maine jail whose case is over is released even if ICE has sent a detainer request. Maine police
+do not ask about immigration status during traffic stops.
+"""
+MAINE_QUESTION = "Do police in Maine hold people in jail for ICE on a detainer?"
+
+
+def _scope_prefix(assistant: Assistant, language: str = "en") -> str:
+    return assistant.messages(language)["abstain_elsewhere"].split("{places}")[0]
+
+
+@pytest.mark.index
+def test_a_question_about_a_place_outside_the_knowledge_base_is_declined_saying_what_it_covers(assistant):
+    answer = assistant.ask(MAINE_QUESTION)
+    assert answer.abstained
+    assert answer.answer.startswith(assistant.messages()["abstain_elsewhere"].format(
+        places=scope_places(assistant.reader.snapshot().coverage), asked="Maine"))
+    assert "Massachusetts" in answer.answer
+
+    spanish = assistant.ask("¿La policía de Houston entrega gente a ICE?")
+    assert spanish.abstained and spanish.answer.startswith(_scope_prefix(assistant, "es"))
+    assert "Houston" in spanish.answer
+
+
+@pytest.mark.index
+def test_a_users_documents_about_maine_bring_maine_into_scope(corpus_settings, tmp_path):
+    document = tmp_path / "maine-detainers.md"
+    document.write_text(MAINE, encoding="utf-8")
+    settings = copy_index(corpus_settings, tmp_path / "with-maine", (document,))
+    widened = Assistant.from_settings(settings)
+
+    coverage = IndexReader(settings.data_dir).snapshot().coverage
+    assert "Maine" in coverage.jurisdictions
+    answer = widened.ask(MAINE_QUESTION)
+    assert not answer.answer.startswith(_scope_prefix(widened)), answer.answer
+    assert any(c.doc_id == "maine-detainers" for c in answer.citations), answer.answer
+
+
+@pytest.mark.index
+def test_answerable_dev_questions_naming_massachusetts_places_are_not_declined_for_scope(assistant):
+    """Every answerable dev question that is not a follow-up, in every language: the towns,
+    agencies, laws and people they name ("Everett", "Barnstable County", "Lunn") are in scope."""
+    questions = [json.loads(line) for name in ("dev_questions.jsonl", "dev_multilingual.jsonl")
+                 for line in (ROOT / "evals" / name).read_text(encoding="utf-8").splitlines()]
+    asked = [q["question"] for q in questions if q["answerable"] and not q["history"]]
+    assert len(asked) >= 100
+    answers = [assistant.ask(question) for question in asked]
+    declined = [a.question for a in answers if a.answer.startswith(_scope_prefix(assistant, a.language))]
+    assert not declined
