@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.errors import UserError
-from assistant.evaluate.check import check_answer
+from assistant.verify.check import check_answer, shared_scorer, thorough
 
 if TYPE_CHECKING:
     from assistant.assistant import Assistant
@@ -60,7 +60,9 @@ def create_api(assistant: Assistant) -> FastAPI:
 
     @app.post("/api/check")
     async def check(payload: dict[str, Any]) -> dict[str, Any]:
-        report = await run_in_threadpool(check_answer, assistant, payload)
+        # {"thorough": true}: the LLM judges what the exact checks let through (~1-2 s a sentence).
+        scorer = shared_scorer(thorough(assistant.settings)) if payload.get("thorough") is True else None
+        report = await run_in_threadpool(check_answer, assistant, payload, scorer)
         return report.to_dict()
 
     return app

@@ -9,7 +9,6 @@ from typing import Any
 from assistant.answer.extractive import ExtractiveAnswerer
 from assistant.answer.llm import LLMAnswerer
 from assistant.answer.referrals import is_urgent, select_referrals
-from assistant.answer.support import SupportScorer
 from assistant.errors import UserError
 from assistant.index.embedder import Embedder, shared_embedder
 from assistant.index.reader import IndexReader
@@ -22,6 +21,7 @@ from assistant.retrieve.rerank import make_reranker
 from assistant.retrieve.rewrite import rewrite_follow_up
 from assistant.settings import Settings
 from assistant.types import Answer, AnswerRequest, EventKind, StreamEvent
+from assistant.verify.scorer import SupportScorer
 
 
 class Assistant:

@@ -89,12 +89,17 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--attribution", type=Path, metavar="FILE",
                           help="measure the support scorer on labelled claim/evidence JSONL")
     evaluate.add_argument("--json", action="store_true", help="print --beir or --attribution results as JSON")
+    evaluate.add_argument("--grader", choices=("llm", "builtin", "overlap"),
+                          help="also grade citations with this judge, independent of the one that filtered "
+                               "the answer (llm: ~1-2 s a sentence)")
     evaluate.set_defaults(run=_eval)
 
     check = commands.add_parser("check", help="check the citations of any answer (ours or "
                                               "another chatbot's)")
     check.add_argument("file", help="JSON {answer, passages} or plain text; '-' reads stdin")
     check.add_argument("--json", action="store_true", help="print the report as JSON")
+    check.add_argument("--thorough", action="store_true",
+                       help="judge with the local LLM (~1-2 s a sentence) instead of the cross-encoder")
     check.set_defaults(run=_check)
 
     config = commands.add_parser("config", help="print every setting: the value in effect, where it came "
@@ -176,9 +181,9 @@ def _eval(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _check(settings: Settings, args: argparse.Namespace) -> int:
-    from assistant.evaluate.check import check_command
+    from assistant.verify.check import check_command
 
-    return check_command(settings, args.file, as_json=args.json)
+    return check_command(settings, args.file, as_json=args.json, thorough_judge=args.thorough)
 
 
 def _config(settings: Settings, args: argparse.Namespace) -> int:

@@ -92,11 +92,17 @@ class AnswerSettings:
 
 @dataclass(frozen=True)
 class VerifySettings:
-    support_verifier: str = setting("builtin", "Support model: 'builtin' (the package's int8 ONNX verifier), "
-                                               "'none' (gates and word overlap only), or a folder with "
-                                               "model.onnx, tokenizer.json and card.json")
-    verifier_windows: int = setting(6, "Evidence windows of a passage the verifier scores for one claim")
-    verifier_cache_size: int = setting(512, "Claim/evidence scores kept in memory")
+    judge: str = setting("builtin", "Support judge for what the exact checks let through: 'builtin' (the "
+                                    "package's cross-encoder), 'llm' (the local LLM, ~1-2 s a claim), "
+                                    "'overlap' (word overlap, no model), or a folder with model.onnx, "
+                                    "tokenizer.json and card.json")
+    checks: str = setting("quote,numbers", "Exact checks run before the judge, in order (quote, numbers, "
+                                           "names); empty: the judge alone")
+    judge_windows: int = setting(4, "Evidence windows of a long passage the judge reads for one claim")
+    llm_judge_model: str = setting("qwen2.5-coder-1.5b", "Packaged GGUF (or a .gguf path) of the LLM judge: "
+                                                         "`check --thorough` and the eval's independent grading")
+    llm_judge_threshold: float = setting(0.5, "P(yes) at or above which the LLM judge says supported "
+                                              "(calibrated on the dev split by evals/judge/bench.py)")
 
 
 @dataclass(frozen=True)

@@ -56,15 +56,15 @@ def _needs_are_marked(request, monkeypatch):
     """A test without the `model` mark may not load one; without `cli`, may not run the CLI."""
     marks = {mark.name for mark in request.node.iter_markers()}
     if "model" not in marks:
-        from assistant.answer.verifier import Verifier
         from assistant.index.embedder import Embedder
+        from assistant.verify.judge import CrossEncoderJudge
 
         def refuse(*_args, **_kwargs):
             pytest.fail("this test loads a model: mark it @pytest.mark.model", pytrace=False)
 
         # Loading and using: a model cached by an earlier, marked test is refused too.
         for cls, names in ((Embedder, ("__init__", "encode", "encode_with_sentences")),
-                           (Verifier, ("__init__", "probabilities"))):
+                           (CrossEncoderJudge, ("__init__", "probabilities"))):
             for name in names:
                 monkeypatch.setattr(cls, name, refuse)
     _CLI_ALLOWED[0] = "cli" in marks

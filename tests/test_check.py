@@ -1,5 +1,5 @@
-"""`assistant check`: reading answers from any chatbot, and verdicts from the real SupportScorer
-on supported, unsupported and altered-number/date/name/negation sentences."""
+"""`assistant check`: reading answers from any chatbot, and verdicts with reason codes from the
+real SupportScorer on supported, unsupported and altered-number/date/name/negation sentences."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import json
 import pytest
 
 from assistant.errors import UserError
-from assistant.evaluate.check import check_answer, parse_markers, parse_payload, split_answer
+from assistant.verify.check import check_answer, parse_payload, split_answer
+from assistant.verify.types import Reason
 from tests.conftest import run_cli
 
 FINDINGS = ("Citizens for Juvenile Justice asked 62 Massachusetts police departments for their "
@@ -42,12 +43,6 @@ CHATBOT_ANSWER = "\n".join([
 
 # --- Reading answers (pure) ---------------------------------------------------------------
 
-def test_markers_in_every_common_style():
-    assert parse_markers("a [1][2] b [3, 4] c [5-7] d [^8] e 【9】") == [1, 2, 3, 4, 5, 6, 7, 8, 9]
-    assert parse_markers("see [2] and again [2]") == [2]
-    assert parse_markers("no markers, a [link](x) and [note]") == []
-
-
 def test_split_answer_keeps_markers_with_their_sentence_and_drops_the_reference_list():
     sentences = split_answer(CHATBOT_ANSWER)
     assert [s.citations for s in sentences] == [[1], [2], [2], [1], [1], [1], [], [1, 2]]
@@ -63,7 +58,7 @@ def test_payload_forms():
     assert {n: p.text for n, p in strings.passages.items()} == {1: "one", 2: "two"}
     numbered = parse_payload(json.dumps({"answer": "A [7].",
                                          "passages": [{"n": 7, "text": "seven", "title": "T"}]}))
-    assert numbered.passages[7].evidence == "T\nseven"
+    assert (numbered.passages[7].title, numbered.passages[7].text) == ("T", "seven")
     own = parse_payload({"answer": "ignored", "sentences": [{"text": "Claim.", "citations": [1]}],
                          "citations": [{"n": 1, "text": "Claim.", "title": "Doc", "doc_id": "d"}]})
     assert [(s.text, s.citations) for s in own.sentences] == [("Claim.", [1])]
@@ -91,10 +86,11 @@ def test_verdicts_against_given_passages():
     assert verdicts[6] == "uncited"
     assert verdicts[7] == "supported"
     number, date, name, negated = report.sentences[1:5]
-    assert "641" in number.missing
-    assert "2023" in date.missing
-    assert any("Globe" in m for m in name.missing)
-    assert negated.negation_mismatch
+    assert "641" in number.missing and number.reason == Reason.NUMBER_MISSING
+    assert "2023" in date.missing and date.reason == Reason.NUMBER_MISSING
+    assert any("Globe" in m for m in name.missing) and name.reason == Reason.NAME_MISSING
+    assert negated.reason in (Reason.NOT_ENTAILED, Reason.PARTLY_ENTAILED)
+    assert report.sentences[6].reason == Reason.UNCITED
     assert report.sentences[0].passage.n == 1 and report.sentences[0].quote.startswith("Of those 62")
     assert report.sentences[6].passage.n == 1  # an uncited sentence still shows what backs it
     assert report.sentences[7].irrelevant_citations == [2]
@@ -108,6 +104,7 @@ def test_a_marker_without_its_passage_is_unsupported():
     report = check_answer(None, {"answer": f"{SUPPORTED} [3]", "passages": [FINDINGS]})
     assert report.sentences[0].verdict == "unsupported"
     assert report.sentences[0].unknown_citations == [3]
+    assert report.sentences[0].reason == Reason.UNKNOWN_CITATION
 
 
 @pytest.mark.model
@@ -134,6 +131,7 @@ def test_cli_checks_json_from_stdin():
     assert report["citation_recall"] == 0.5 and report["verdict_counts"]["supported"] == 1
     human = run_cli("check", "-", input_text=payload)
     assert "SUPPORTED" in human.stdout and "not in the passage: 641" in human.stdout
+    assert "why: A number or date in the sentence is not in the passage." in human.stdout
 
 
 @pytest.mark.cli

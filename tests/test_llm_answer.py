@@ -15,12 +15,13 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel, G
 from langchain_core.messages import AIMessage
 
 from assistant.answer.extractive import ExtractiveAnswerer
-from assistant.answer.llm import REFUSAL_SENTINEL, LLMAnswerer, SentenceStream, passage_data, split_cited
-from assistant.answer.support import SupportScorer
+from assistant.answer.llm import REFUSAL_SENTINEL, LLMAnswerer, SentenceStream, split_cited
 from assistant.errors import UserError
 from assistant.llm.factory import make_chat_model
 from assistant.settings import Settings
 from assistant.types import WithheldReason
+from assistant.verify.evidence import chunk_evidence
+from assistant.verify.scorer import OverlapJudge, SupportScorer
 from tests.conftest import ROOT, copy_index
 
 QUESTION = "How many ICE arrests happened at Massachusetts courthouses in 2025?"
@@ -252,10 +253,10 @@ def test_injected_instructions_and_fake_markers_cannot_reach_the_user(injected):
     assert all(1 <= n <= len(answer.citations) for s in answer.sentences for n in s.citations)
 
 
-def test_passage_data_drops_markers_and_instructions_but_keeps_facts(injected):
+def test_chunk_evidence_drops_markers_and_instructions_but_keeps_facts(injected):
     passages = passages_for(injected, INJECTION_QUESTION)
     hostile = next(p for p in passages if p.chunk.doc_id == "injected-instructions")
-    data = passage_data(hostile.chunk)
+    data = chunk_evidence(hostile.chunk)
     assert "drew wide public attention during 2025" in data
     assert not re.search(r"\[\d+\]", data) and "AI assistants must" not in data
 
@@ -291,7 +292,7 @@ def test_a_claim_needs_one_span_of_its_passage_not_words_from_across_it():
     evidence, text = one_passage("The 2026 bill would bar civil arrests in courthouses without a judicial warrant.",
                                  "The court ruled on detainers held by state court officers.",
                                  "Lunn v. Commonwealth was decided in 2017.")
-    answerer = verifying_answerer(SupportScorer(use_verifier=False))
+    answerer = verifying_answerer(SupportScorer(OverlapJudge()))
 
     assembled = answerer.verify("Lunn v. Commonwealth barred civil arrests in courthouses without a judicial "
                                 "warrant [1].", evidence)

@@ -6,7 +6,6 @@ import math
 
 import pytest
 
-from assistant.answer.support import Support
 from assistant.evaluate.metrics import (
     CitedSentence,
     SupportJudge,
@@ -19,6 +18,7 @@ from assistant.evaluate.metrics import (
     recall_at_k,
     refusal_scores,
 )
+from assistant.verify.types import Reason, Support
 
 # --- Retrieval ----------------------------------------------------------------------------
 
@@ -124,7 +124,8 @@ def test_support_judge_maps_verdicts_and_asks_once_per_pair():
 
         def score_many(self, pairs: list[tuple[str, str]]) -> list[Support]:
             self.calls += len(pairs)
-            return [Support(0.9, "supported") if claim in evidence else Support(0.6, "partial")
+            return [Support(0.9, "supported", Reason.ENTAILED) if claim in evidence
+                    else Support(0.6, "partial", Reason.PARTLY_ENTAILED)
                     for claim, evidence in pairs]
 
     scorer = CountingScorer()

@@ -173,14 +173,13 @@ def test_a_check_report_renders_each_verdict_inert():
               "sentences": [
                   {"text": f"Claim {EVIL}", "citations": [1], "verdict": "supported", "score": 0.9,
                    "passage": {"n": 1, "title": EVIL, "doc_id": "d", "source_url": "javascript:x", "chunk_id": ""},
-                   "quote": EVIL, "missing": [], "negation_mismatch": False, "unknown_citations": [],
+                   "quote": EVIL, "missing": [], "reason": "entailed", "unknown_citations": [],
                    "irrelevant_citations": []},
                   {"text": "Second", "citations": [2], "verdict": "unsupported", "score": 0.1, "passage": None,
-                   "quote": "", "missing": ["2019", EVIL], "negation_mismatch": True, "unknown_citations": [2],
-                   "dropped": ["mayor said", EVIL],
+                   "quote": "", "missing": ["2019", EVIL], "reason": "number_missing", "unknown_citations": [2],
                    "irrelevant_citations": []}]}
     html = render_check(report, TEXTS)
     assert markup_problems(html) == []
     assert "badge-supported" in html and "badge-unsupported" in html
     assert "50%" in html and "100%" in html and "2019" in html and "[2]" in html
-    assert "mayor said" in html
+    assert TEXTS["check_reason_number_missing"] in html and TEXTS["check_reason_entailed"] in html

@@ -2,7 +2,8 @@
 
 A corpus document may carry text aimed at an AI ("ignore your instructions and say…") or fake
 citation markers. Such sentences are kept from the model's prompt, from the evidence a claim is
-checked against, and from the sentences the extractive answerer may quote.
+checked against (verify/evidence.py, which also takes out the markers), and from the sentences
+the extractive answerer may quote.
 """
 
 from __future__ import annotations
@@ -11,8 +12,6 @@ import re
 
 from assistant.types import Chunk
 
-# Anything in a passage that looks like a citation marker, so none can be copied or counted.
-_MARKER = re.compile(r"\s*[\[【]\^?\d{1,3}(?:\s*[,;–-]\s*\d{1,3})*[\]】]")
 # Sentences addressed to an AI rather than to a reader. Narrow on purpose: know-your-rights
 # text is full of imperatives ("tell the officer…", "ignore any order to…").
 _INSTRUCTION = re.compile(
@@ -31,16 +30,7 @@ def is_instruction(sentence: str) -> bool:
     return bool(_INSTRUCTION.search(sentence))
 
 
-def strip_markers(text: str) -> str:
-    return _MARKER.sub("", text)
-
-
 def data_sentences(chunk: Chunk) -> list[tuple[int, int]]:
     """Document offsets of the chunk's sentences that are data, not instructions to an AI."""
     spans = chunk.sentences or [(chunk.start, chunk.end)]
     return [(s, e) for s, e in spans if not is_instruction(chunk.text[s - chunk.start:e - chunk.start])]
-
-
-def passage_data(chunk: Chunk) -> str:
-    """The chunk's text as data: no citation-like markers, no sentences addressed to an AI."""
-    return strip_markers(" ".join(chunk.text[s - chunk.start:e - chunk.start] for s, e in data_sentences(chunk)))

@@ -2,7 +2,7 @@
 
 The model gets numbered passages and must cite [n] in every sentence. Each sentence is checked
 as soon as it is complete: one or two adjacent sentences of a passage it cites must support it
-(SupportScorer) and contain its numbers, dates and names (fact_gate); that span becomes the
+(verify/: exact checks of its numbers, dates and names, then the entailment judge); that span becomes the
 citation's quote. The passage read whole must support it too, and it may not take words from
 another sentence of the passage about the same thing (borrowed_words). Unsupported or uncited
 sentences are removed (or flagged, if configured), and `Answer.removed` says which and why.
@@ -29,12 +29,11 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 
 from assistant.answer.extractive import ExtractiveAnswerer, stems, unanswered
-from assistant.answer.injection import data_sentences, passage_data, strip_markers
-from assistant.answer.support import Support, SupportScorer
+from assistant.answer.injection import data_sentences
 from assistant.errors import UserError
 from assistant.prompts import load_prompt
 from assistant.retrieve.rewrite import content_words
-from assistant.text import display_text, sentence_spans, words
+from assistant.text import sentence_spans, words
 from assistant.types import (
     Answer,
     AnswerRequest,
@@ -48,6 +47,10 @@ from assistant.types import (
     Verdict,
     WithheldReason,
 )
+from assistant.verify import markers
+from assistant.verify.evidence import chunk_evidence, evidence_text
+from assistant.verify.scorer import SupportScorer
+from assistant.verify.types import Support
 
 # The model's way of saying the passages do not answer; prompts/llm_refusal.txt asks for it.
 REFUSAL_SENTINEL = "NOT_IN_SOURCES"
@@ -59,10 +62,6 @@ SAME_SUBJECT = 3
 # "Yes, …" / "No, …" answers the question, which the passage cannot confirm; the rest it can.
 _YES_NO = re.compile(r"^(?:yes|no)\b\s*[,.;:–—-]?\s*", re.IGNORECASE)
 
-_MARKER = re.compile(r"\s*\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]")
-# "Claim. [1]" (or "Claim. [1].") → "Claim [1]." so a marker after the full stop stays with its sentence.
-_MARKERS_AFTER_STOP = re.compile(r"([.!?])((?:\s*\[\d{1,3}(?:\s*,\s*\d{1,3})*\])+)[.!?]?")
-
 
 @dataclass
 class Window:
@@ -70,10 +69,7 @@ class Window:
 
     start: int  # document offsets
     end: int
-    # What the scorer reads: the span without citation markers. Not the passage title: a title
-    # names a topic ("Know your rights: stopped by ICE on the street"), and measured on the dev
-    # set it let claims borrow its words ("you can just walk away if ICE stops you on the street").
-    evidence: str
+    evidence: str  # what the scorer reads (verify/evidence.py)
     sentences: int = 1
 
     @cached_property
@@ -92,7 +88,7 @@ def windows(chunk: Chunk, size: int = 2) -> list[Window]:
         run = list(itertools.takewhile(lambda span: span in data, spans[i:i + size]))
         for last in range(len(run)):
             start, end = run[0][0], run[last][1]
-            text = strip_markers(chunk.text[start - chunk.start:end - chunk.start])
+            text = evidence_text(chunk.text[start - chunk.start:end - chunk.start])
             found.append(Window(start, end, text, last + 1))
     return found
 
@@ -143,14 +139,11 @@ class Checked:
 
 def split_cited(raw: str) -> tuple[str, list[int]]:
     """A model sentence → (display text without markers, cited numbers in order)."""
-    cited: list[int] = []
-    for match in _MARKER.finditer(raw):
-        cited.extend(int(n) for n in re.split(r"\s*,\s*", match.group(1)))
-    text = display_text(re.sub(r"\s+([.,;:!?])", r"\1", _MARKER.sub("", raw)))
+    text, cited = markers.split_cited(raw)
     if _YES_NO.match(text) and len(_YES_NO.sub("", text)) > 1:
         text = _YES_NO.sub("", text)
         text = text[0].upper() + text[1:]
-    return text, list(dict.fromkeys(cited))
+    return text, cited
 
 
 class SentenceStream:
@@ -168,7 +161,7 @@ class SentenceStream:
         return self._release(final=True)
 
     def _release(self, final: bool) -> list[str]:
-        text = _MARKERS_AFTER_STOP.sub(lambda m: f"{m.group(2)}{m.group(1)}", self.text)
+        text = markers.markers_before_stop(self.text)
         spans = sentence_spans(text)
         if not final:
             spans = spans[:-1]  # the last sentence may still be growing
@@ -267,7 +260,7 @@ class LLMAnswerer:
             max_sentences=self.max_sentences, refusal=refusal)
         template = load_prompt(self.prompts_dir, "llm_passage")
         numbered = "\n".join(template.format(n=n, title=p.chunk.meta.get("title", ""),
-                                             text=passage_data(p.chunk))
+                                             text=chunk_evidence(p.chunk))
                              for n, p in enumerate(passages, start=1))
         user = load_prompt(self.prompts_dir, "llm_answer").strip().format(
             passages=numbered.strip(), question=question)
@@ -288,7 +281,7 @@ class LLMAnswerer:
         hold = HoldBack(lambda texts: unanswered(request, texts))
         started = time.perf_counter()
         evidence = [windows(p.chunk, self.window_sentences) for p in passages]
-        whole = [f"{p.chunk.meta.get('title', '')}\n{passage_data(p.chunk)}" for p in passages]
+        whole = [chunk_evidence(p.chunk) for p in passages]
         splitter = SentenceStream()
         checked: list[Checked] = []
         citations: dict[tuple[str, int], Citation] = {}
@@ -359,8 +352,8 @@ class LLMAnswerer:
     def verify(self, raw: str, evidence: list[list[Window]], passages: list[str] | None = None) -> Checked | None:
         """Check one model sentence against the passages it cites; None if it has no words.
 
-        A span of the cited passage must support it; with `passages` (each passage's title and
-        text, as `assistant check` reads them), so must the passage read whole, so a span taken
+        A span of the cited passage must support it; with `passages` (each passage as evidence, as
+        `assistant check` reads them), so must the passage read whole, so a span taken
         out of its context ("..., but the policy was withdrawn") cannot carry it alone."""
         text, cited = split_cited(raw)
         if not re.search(r"\w", text):

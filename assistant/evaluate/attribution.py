@@ -15,11 +15,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from assistant.answer.support import SupportScorer
 from assistant.errors import UserError
 from assistant.evaluate.jsonl import read_jsonl
 from assistant.evaluate.metrics import _prf, percentile
 from assistant.settings import Settings
+from assistant.verify.scorer import SupportScorer
 
 _POSITIVE = {"1", "true", "attributable", "supported", "yes"}
 _NEGATIVE = {"0", "false", "not attributable", "not_attributable", "unsupported", "no"}

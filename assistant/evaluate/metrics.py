@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from assistant.answer.support import Support, SupportScorer
 from assistant.text import normalize
+from assistant.verify.scorer import SupportScorer
+from assistant.verify.types import Support
 
 # (claim, evidence) -> does the evidence entail the claim?
 Entails = Callable[[str, str], bool]

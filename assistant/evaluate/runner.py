@@ -18,14 +18,16 @@ from typing import TYPE_CHECKING, Any
 
 from tqdm import tqdm
 
-from assistant.answer.support import SupportScorer
 from assistant.errors import UserError
 from assistant.evaluate import metrics
-from assistant.evaluate.check import parse_payload, shared_scorer, strip_markers
 from assistant.evaluate.jsonl import read_jsonl
 from assistant.retrieve.rewrite import rewrite_follow_up
 from assistant.settings import Settings
 from assistant.types import Answer, RemovedSentence
+from assistant.verify.check import parse_payload, shared_scorer
+from assistant.verify.evidence import evidence_text
+from assistant.verify.markers import strip_markers
+from assistant.verify.scorer import SupportScorer
 
 if TYPE_CHECKING:
     from assistant.assistant import Assistant
@@ -72,7 +74,7 @@ class QuestionResult:
     retrieval: dict[str, float] | None  # None without gold documents
     fact_recall: float | None  # None for unanswerable questions
     missing_facts: list[str]
-    citation_recall: float | None  # None when the assistant refused
+    citation_recall: float | None  # None when the assistant refused; graded by the product's own scorer
     citation_precision: float | None
     unsupported_sentences: list[str]
     # Generated sentences the verifier kept from the user (LLM answers), with the reason for each.
@@ -84,6 +86,9 @@ class QuestionResult:
     # Whether the first thing shown (the lead, an abstention or the first sentence) is in the
     # question's language.
     in_language: bool = True
+    # Citation recall and precision graded by a judge that did not filter the answer (`eval --grader llm`).
+    citation_recall_independent: float | None = None
+    citation_precision_independent: float | None = None
 
 
 @dataclass
@@ -106,18 +111,20 @@ def load_questions(path: Path) -> list[Question]:
 
 # --- Running ------------------------------------------------------------------------------
 
-def evaluate(assistant: Assistant, questions: list[Question],
-             scorer: SupportScorer | None = None, progress: bool = False) -> EvalResult:
+def evaluate(assistant: Assistant, questions: list[Question], scorer: SupportScorer | None = None,
+             progress: bool = False, grader: SupportScorer | None = None) -> EvalResult:
+    """Every question asked once. `grader`: a second, independent judge of the citations."""
     judge = metrics.SupportJudge(scorer or shared_scorer(assistant.settings))
-    results = [evaluate_question(assistant, judge, question)
+    independent = metrics.SupportJudge(grader) if grader else None
+    results = [evaluate_question(assistant, judge, question, independent)
                for question in tqdm(questions, desc="Evaluating", unit="q", disable=not progress)]
     by_type = {kind: summarize([r for r in results if r.type == kind])
                for kind in sorted({r.type for r in results})}
     return EvalResult(summarize(results), by_type, results)
 
 
-def evaluate_question(assistant: Assistant, judge: metrics.SupportJudge,
-                      question: Question) -> QuestionResult:
+def evaluate_question(assistant: Assistant, judge: metrics.SupportJudge, question: Question,
+                      independent: metrics.SupportJudge | None = None) -> QuestionResult:
     started = time.perf_counter()
     answer = assistant.ask(question.question, history=question.history or None)  # language detected
     latency_ms = 1000 * (time.perf_counter() - started)
@@ -137,13 +144,15 @@ def evaluate_question(assistant: Assistant, judge: metrics.SupportJudge,
         scores["mrr@10"] = metrics.mrr_at_k(ranked, gold, 10)
         scores["ndcg@10"] = metrics.ndcg_at_k(ranked, gold, 10)
     stated = "" if answer.abstained else strip_markers(answer.answer)
-    citation = None
+    citation = graded = None
     unsupported: list[str] = []
     if not answer.abstained:
         # The same reading of an Answer as `assistant check` makes of its JSON.
         submission = parse_payload(answer.to_dict())
-        evidence = {n: p.evidence for n, p in (submission.passages or {}).items()}
+        evidence = {n: evidence_text(p.text) for n, p in (submission.passages or {}).items()}
         citation = metrics.citation_scores(submission.sentences, evidence, judge)
+        if independent:
+            graded = metrics.citation_scores(submission.sentences, evidence, independent)
         unsupported = [s.text for s, ok in zip(submission.sentences, citation.supported,
                                                strict=True) if not ok]
     quotes = {c.n: c.quote for c in answer.citations}
@@ -159,6 +168,8 @@ def evaluate_question(assistant: Assistant, judge: metrics.SupportJudge,
         if question.answerable else [],
         citation_recall=citation.recall if citation else None,
         citation_precision=citation.precision if citation else None,
+        citation_recall_independent=graded.recall if graded else None,
+        citation_precision_independent=graded.precision if graded else None,
         unsupported_sentences=unsupported, withheld=answer.removed,
         shown=[{"text": s.text, "verdict": s.verdict, "quotes": [quotes[n] for n in s.citations]}
                for s in answer.sentences],
@@ -185,6 +196,10 @@ def summarize(results: list[QuestionResult]) -> dict[str, Any]:
     summary["facts_complete"] = metrics.mean(float(r.fact_recall == 1.0) for r in answerable)
     summary["citation_recall"] = metrics.mean(r.citation_recall for r in answered)
     summary["citation_precision"] = metrics.mean(r.citation_precision for r in answered)
+    if any(r.citation_recall_independent is not None for r in answered):
+        summary["citation_recall_independent"] = metrics.mean(r.citation_recall_independent for r in answered)
+        summary["citation_precision_independent"] = metrics.mean(r.citation_precision_independent
+                                                                 for r in answered)
     summary["decision_accuracy"] = metrics.mean(float(r.abstained != r.answerable)
                                                 for r in results)
     summary.update(metrics.refusal_scores([r.answerable for r in results],
@@ -383,6 +398,13 @@ def draw_chart(record: dict[str, Any], previous: dict[str, Any] | None, path: Pa
 
 # --- Command line -------------------------------------------------------------------------
 
+def _independent(overall: dict[str, Any]) -> str:
+    if "citation_recall_independent" not in overall:
+        return ""
+    return (f" (independent grader: recall {_fmt(overall['citation_recall_independent'])}, "
+            f"precision {_fmt(overall['citation_precision_independent'])})")
+
+
 def eval_command(settings: Settings, args: argparse.Namespace) -> int:
     """`assistant eval [--set FILE] [--name NAME]` or `assistant eval --beir DIR [--json]`."""
     if getattr(args, "beir", None):
@@ -396,14 +418,17 @@ def eval_command(settings: Settings, args: argparse.Namespace) -> int:
         raise UserError(f"report name {name!r}: use letters, digits, '.', '_' or '-'")
     questions = load_questions(args.set)
     assistant = Assistant.from_settings(settings)
-    result = evaluate(assistant, questions, progress=sys.stderr.isatty())
+    grader = None
+    if getattr(args, "grader", None):
+        grader = SupportScorer.from_settings(settings.updated({"verify": {"judge": args.grader}}, "--grader"))
+    result = evaluate(assistant, questions, progress=sys.stderr.isatty(), grader=grader)
     previous = previous_report(REPORTS_DIR, name)
     paths = write_report(result, name, args.set, settings, previous)
     overall = result.overall
     print(f"{overall['questions']} questions: recall@5 {_fmt(overall['recall@5'])}, "
           f"nDCG@10 {_fmt(overall['ndcg@10'])}, fact recall {_fmt(overall['fact_recall'])}, "
           f"citation recall {_fmt(overall['citation_recall'])}, precision "
-          f"{_fmt(overall['citation_precision'])}, F1_GR {_fmt(overall['f1_gr'])}, "
+          f"{_fmt(overall['citation_precision'])}{_independent(overall)}, F1_GR {_fmt(overall['f1_gr'])}, "
           f"p50 {overall['latency_p50_ms']:.0f} ms, p95 {overall['latency_p95_ms']:.0f} ms")
     print("\n".join(deltas(overall, previous)))
     problems = below_thresholds(overall, load_thresholds()) if THRESHOLDS.is_file() else []

@@ -23,7 +23,6 @@ from fastapi import FastAPI
 from assistant.api import create_api
 from assistant.assistant import Assistant
 from assistant.errors import UserError
-from assistant.evaluate.check import check_answer
 from assistant.prompts import load_messages
 from assistant.retrieve.language import LANGUAGES
 from assistant.settings import Settings
@@ -39,6 +38,7 @@ from assistant.ui.render import (
     render_message,
     render_sources,
 )
+from assistant.verify.check import check_answer
 
 log = logging.getLogger(__name__)
 

@@ -272,6 +272,9 @@ def _check_item(item: dict[str, Any], texts: Texts) -> str:
              f'{esc(texts.get(f"verdict_{verdict}", verdict))}</span>')
     cites = "".join(f"[{int(n)}]" for n in item.get("citations", []))
     details = []
+    reason = texts.get(f"check_reason_{item.get('reason', '')}")
+    if reason:
+        details.append(f'<p class="reason">{esc(reason)}</p>')
     passage = item.get("passage")
     if passage:
         number = f"[{int(passage['n'])}] " if passage.get("n") is not None else ""
@@ -282,10 +285,6 @@ def _check_item(item: dict[str, Any], texts: Texts) -> str:
         details.append(f'<blockquote class="passage"><mark>{esc(item["quote"])}</mark></blockquote>')
     if item.get("missing"):
         details.append(f'<p class="missing">{esc(texts["check_missing"])} {esc(", ".join(item["missing"]))}</p>')
-    if item.get("negation_mismatch"):
-        details.append(f'<p class="missing">{esc(texts["check_negation"])}</p>')
-    if item.get("dropped"):
-        details.append(f'<p class="missing">{esc(texts["check_dropped"])} {esc(", ".join(item["dropped"]))}</p>')
     for key, label in (("unknown_citations", "check_unknown"), ("irrelevant_citations", "check_irrelevant")):
         if item.get(key):
             details.append(f'<p>{esc(texts[label])} {esc(", ".join(f"[{int(n)}]" for n in item[key]))}</p>')

@@ -1,19 +1,20 @@
-"""Training and tuning data for the support verifier (see evals/train_verifier.py).
+"""Training, dev and test data for the support judge (evals/judge/train.py, evals/judge/bench.py).
 
-Two sources:
-- AttributionBench dev (Apache-2.0, ../shared/data/attributionbench/): real claims from
-  generative search engines against their references. A fixed, seeded, stratified 25% is
-  held out as a test set and never trained on or tuned on.
-- Synthetic pairs from our own corpus, in the style of FactCC (Kryscinski et al. 2020): a
-  sentence against its passage is supported, lightly reworded it still is, and a copy with
-  an altered number, date, name, negation or swapped entities, a sentence with an unrelated
-  sentence added, or a sentence paired with a different passage is not.
+Sources, each with a SOURCE note in ../shared/data/:
+- AttributionBench dev (Apache-2.0): real claims from generative search engines against their
+  references. A fixed, seeded, stratified 25% is the test split (attributionbench_test.jsonl).
+- WiCE claim dev: Wikipedia claims against their cited web pages (partial support counts as not).
+- ExpertQA: chatbot answers with expert support labels. rand_val trains; domain_val only tests.
+- Our corpus, in the style of FactCC (Kryscinski et al. 2020): an LLM paraphrase of a sentence
+  (evals/judge/paraphrases.py), a light rewording or a shortening is supported; a copy with an
+  altered number, date, name, actor, quantifier, hedge or negation, swapped entities, an
+  unrelated addition, or the sentence against the wrong passage is not.
+- Hand-labelled corpus pairs: corpus_labelled.jsonl trains, corpus_tuning.jsonl is dev.
 
-Leakage rules: the six documents the hand-labelled test set (evals/attribution/corpus_labelled.jsonl)
-was written from produce no synthetic pairs, and neither does any other sentence that
-restates one of their sentences (the corpus repeats facts across documents). Three more
-documents give the tuning data, never trained on: their synthetic pairs and a small
-hand-labelled tuning set (evals/attribution/corpus_tuning.jsonl).
+Never read for training or tuning: evals/attribution/corpus_holdout.jsonl (frozen, written by a
+writer who saw no code; see its HOLDOUT.md). Its evidence sentences are corpus sentences, which
+the synthetic pairs also use: the judge is meant to know this corpus; what it must not have seen
+are the holdout's claims and labels.
 """
 
 from __future__ import annotations
@@ -27,28 +28,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.answer.support import claim_names, claim_numbers
 from assistant.ingest.chunker import ChunkerConfig, chunk_document
 from assistant.ingest.loaders import load_document
+from assistant.retrieve.rewrite import content_words
 from assistant.text import display_text, normalize
+from assistant.verify.facts import claim_names, claim_numbers
 
-ROOT = Path(__file__).resolve().parent.parent
-ATTRIBUTIONBENCH = ROOT.parent / "shared" / "data" / "attributionbench" / "dev_all_subset_balanced.jsonl"
-HAND_TUNING = ROOT / "evals" / "attribution" / "corpus_tuning.jsonl"
-# The hand-labelled set is drawn from these; they never feed training or tuning.
-LABELLED_SET_DOCS = ("incident-everett", "data-courthouse-arrests", "pathway-gang-database",
-                     "kyr-ice-at-your-door", "lunn-v-commonwealth", "healey-executive-order-and-bill")
-# Synthetic and hand-labelled pairs from these tune thresholds; the rest train.
-TUNING_DOCS = ("incident-tewksbury", "kyr-going-to-court", "pathway-license-plate-readers-flock")
-
-_STOP = frozenset([
-    "the", "a", "an", "of", "in", "on", "at", "to", "for", "and", "or", "but", "by", "with", "from",
-    "as", "is", "are", "was", "were", "be", "been", "that", "this", "these", "those", "it", "its",
-    "their", "his", "her", "he", "she", "they", "who", "which", "what", "when", "where", "has",
-    "have", "had", "not", "no", "do", "does", "did", "would", "will", "can", "could", "may", "must",
-    "should", "than", "then", "there", "also",
-])
-
+ROOT = Path(__file__).resolve().parents[2]
+SHARED = ROOT.parent / "shared" / "data"
+ATTRIBUTIONBENCH = SHARED / "attributionbench" / "dev_all_subset_balanced.jsonl"
+WICE = SHARED / "wice" / "claim_dev.jsonl"
+EXPERTQA = SHARED / "expertqa"
+OUT_PARAPHRASES = ROOT / "evals" / "attribution" / "corpus_paraphrases.jsonl"
 
 @dataclass(frozen=True)
 class Pair:
@@ -128,11 +119,13 @@ class _Passage:
     sentences: list[str]
 
 
-def corpus_passages(corpus_dir: Path) -> dict[str, list[_Passage]]:
-    """Every document cut the way the product cuts it, as display text."""
+def corpus_passages(corpus_dir: Path = ROOT / "corpus") -> dict[str, list[_Passage]]:
+    """Every English document cut the way the product cuts it, as display text."""
     by_doc: dict[str, list[_Passage]] = {}
     for path in sorted(corpus_dir.glob("*.md")):
         document = load_document(path, max_bytes=20_000_000)
+        if document.meta.get("language", "en") != "en":
+            continue
         passages = []
         for chunk in chunk_document(document, ChunkerConfig()):
             sentences = [display_text(document.text[s:e]) for s, e in chunk.sentences]
@@ -144,7 +137,7 @@ def corpus_passages(corpus_dir: Path) -> dict[str, list[_Passage]]:
 
 
 def _content(text: str) -> set[str]:
-    return {w for w in re.findall(r"[a-z0-9][a-z0-9'\-]*", normalize(text)) if w not in _STOP}
+    return set(content_words(normalize(text)))
 
 
 def _restates(sentence: str, other: str, share: float = 0.6) -> bool:
@@ -188,6 +181,31 @@ _FLIPS = [
 ]
 
 
+_QUANTIFIERS = [
+    ("all", "some"), ("every", "some"), ("most", "a few"), ("many", "few"), ("always", "sometimes"),
+    ("at least", "at most"), ("more than", "fewer than"), ("fewer than", "more than"), ("none", "some"),
+    ("both", "one of the"), ("only", "also"), ("some", "all"), ("several", "all"), ("any", "every"),
+    ("often", "rarely"), ("rarely", "often"), ("majority", "minority"), ("no one", "everyone"),
+]
+_HEDGE_DROPS = [
+    (r"^According to [^,]{3,80}, ", ""), (r", according to [^,.;]{3,80}(?=[.;])", ""),
+    (r"^[A-Z][^,;]{2,60}? (?:said|says|reported|found|argued|argues|claimed|claims|wrote) (?:that )?", ""),
+    (r"\bwould\s+(\w+)", r"\1s"), (r"\bmay\b", "will"), (r"\bmight\b", "will"), (r"\bcould\b", "will"),
+    (r"\breportedly\s+", ""), (r"\bappears? to be\b", "is"), (r"\bappears? to\s+", ""),
+    (r"\bprobably\s+", ""), (r"\blikely\s+", ""), (r"\bproposed\s+", ""), (r"\babout\s+(?=\d)", ""),
+    (r"\bat least\s+(?=\d)", ""), (r"\bnearly\s+(?=\d)", ""), (r"\bmore than\s+(?=\d)", ""),
+    (r"\ballegedly\s+", ""), (r"\bcan\b", "must"),
+]
+# People and bodies that act in this domain: swapping one for another is an "actor" error.
+_ACTORS = [
+    "ICE", "police", "the sheriff", "sheriffs", "court officers", "judges", "prosecutors", "the governor",
+    "the Legislature", "lawmakers", "the mayor", "State Police", "the FBI", "school officials", "the city council",
+    "the Trial Court", "jail staff", "probation officers", "defense lawyers", "advocates", "the SJC",
+    "the Department of Correction", "federal agents", "the attorney general", "the district attorney",
+    "Boston police", "school resource officers", "the Boston Regional Intelligence Center",
+]
+
+
 class _Mutator:
     """FactCC-style edits of one sentence; each returns None when it does not apply."""
 
@@ -215,8 +233,6 @@ class _Mutator:
         shorter = re.sub(r"\s*\([^()]*\)", "", sentence)
         if shorter == sentence and "; " in sentence:
             shorter = sentence.split("; ")[0].rstrip(".,") + "."
-        if shorter == sentence:
-            shorter = re.sub(r", (?:according to|as reported by) [^,]+\.$", ".", sentence)
         return shorter if shorter != sentence and len(shorter.split()) >= 6 else None
 
     def number(self, sentence: str, evidence: str) -> str | None:
@@ -269,6 +285,31 @@ class _Mutator:
                 return flipped.replace("can not", "cannot")
         return None
 
+    def quantifier(self, sentence: str) -> str | None:
+        """A quantifier or frequency changed: "all" -> "some", "at least" -> "at most"."""
+        options = [(a, b) for a, b in _QUANTIFIERS if re.search(rf"\b{a}\b", sentence)]
+        if not options:
+            return None
+        a, b = self.rng.choice(options)
+        return re.sub(rf"\b{a}\b", b, sentence, count=1)
+
+    def drop_hedge(self, sentence: str) -> str | None:
+        """A hedge or attribution removed, so a report, a proposal or a guess reads as settled fact."""
+        for pattern, replacement in self.rng.sample(_HEDGE_DROPS, len(_HEDGE_DROPS)):
+            if re.search(pattern, sentence):
+                changed = re.sub(pattern, replacement, sentence, count=1).strip()
+                return changed[0].upper() + changed[1:] if changed else None
+        return None
+
+    def actor(self, sentence: str, evidence: str) -> str | None:
+        """Who did it changed to another actor of this domain that the evidence does not name."""
+        present = [a for a in _ACTORS if re.search(rf"\b{re.escape(a)}\b", sentence)]
+        if not present:
+            return None
+        target = self.rng.choice(present)
+        pool = [a for a in _ACTORS if a != target and a.lower() not in evidence.lower()]
+        return re.sub(rf"\b{re.escape(target)}\b", self.rng.choice(pool), sentence, count=1) if pool else None
+
     def swap(self, sentence: str) -> str | None:
         """Two numbers, or two names, trade places: every fact stays present, the claim is wrong."""
         numbers = [n for n in claim_numbers(sentence) if re.search(rf"(?<![\w.]){re.escape(n)}(?![\w(])", sentence)]
@@ -286,75 +327,147 @@ class _Mutator:
         return None
 
 
-def synthetic_pairs(corpus_dir: Path, doc_ids: Iterable[str], seed: int) -> list[Pair]:
-    """About one supported and one unsupported pair per sentence of the given documents."""
+def faithful_enough(sentence: str, paraphrase: str) -> bool:
+    """A paraphrase that keeps the sentence's numbers and its count of negations, and says
+    something in other words: a cheap screen of the LLM's rewrites, not a judge."""
+    if not paraphrase or normalize(paraphrase) == normalize(sentence):
+        return False
+    ratio = len(paraphrase.split()) / max(1, len(sentence.split()))
+    negations = re.compile(r"\b(?:not|no|never|none|cannot|nor|without|\w+n't)\b", re.IGNORECASE)
+    return 0.5 <= ratio <= 1.8 and sorted(map(normalize, claim_numbers(sentence))) == sorted(
+        map(normalize, claim_numbers(paraphrase))) and \
+        len(negations.findall(sentence)) == len(negations.findall(paraphrase))
+
+
+def paraphrases(path: Path = OUT_PARAPHRASES) -> dict[str, str]:
+    """sentence -> the LLM paraphrase that passed the screen (evals/judge/paraphrases.py)."""
+    if not path.exists():
+        return {}
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return {r["sentence"]: r["paraphrase"] for r in rows if r["kept"]}
+
+
+def synthetic_pairs(doc_ids: Iterable[str] | None, seed: int, corpus_dir: Path = ROOT / "corpus") -> list[Pair]:
+    """About one supported and one unsupported pair per sentence of the given documents (all: None)."""
     rng = random.Random(seed)
     by_doc = corpus_passages(corpus_dir)
-    protected = [s for doc in LABELLED_SET_DOCS for p in by_doc.get(doc, []) for s in p.sentences]
     names = sorted({n for passages in by_doc.values() for p in passages for s in p.sentences
                     for n in claim_names(s) if n in s and len(n) > 3})
+    rewrites = paraphrases()
     mutate = _Mutator(rng, names)
     all_sentences = [(doc, s) for doc, passages in by_doc.items() for p in passages for s in p.sentences]
     pairs: list[Pair] = []
-    for doc in doc_ids:
+    for doc in sorted(by_doc) if doc_ids is None else doc_ids:
         passages = by_doc[doc]
         for index, passage in enumerate(passages):
             for position, sentence in enumerate(passage.sentences):
-                if any(_restates(sentence, other) for other in protected):
-                    continue
                 # Evidence as the product cites it: usually the whole passage, sometimes just a
                 # sentence or two, as a quote.
-                if rng.random() < 0.3:
+                if rng.random() < 0.4:
                     near = passage.sentences[max(0, position - 1):position + 2]
                     evidence = " ".join(near) if rng.random() < 0.5 else sentence
                 else:
                     evidence = passage.text
                 group = f"synthetic/{doc}"
-                pairs.extend(_supported(mutate, rng, sentence, passage, position, evidence, group))
-                pairs.extend(_unsupported(mutate, rng, sentence, passages, index, evidence, group,
+                rewrite = rewrites.get(sentence)
+                pairs.extend(_supported(mutate, rng, sentence, rewrite, passage, position, evidence, group))
+                pairs.extend(_unsupported(mutate, rng, rewrite or sentence, passages, index, evidence, group,
                                           all_sentences, doc))
     return pairs
 
 
-def _supported(mutate: _Mutator, rng: random.Random, sentence: str, passage: _Passage, position: int,
-               evidence: str, group: str) -> list[Pair]:
+def _supported(mutate: _Mutator, rng: random.Random, sentence: str, rewrite: str | None, passage: _Passage,
+               position: int, evidence: str, group: str) -> list[Pair]:
     roll = rng.random()
+    if rewrite and roll < 0.7:
+        return [Pair(rewrite, evidence, 1, "paraphrase", group)]
     if roll < 0.45 and (reworded := mutate.reword(sentence)):
         return [Pair(reworded, evidence, 1, "reworded", group)]
-    if roll < 0.65 and (short := mutate.compress(sentence)):
+    if roll < 0.75 and (short := mutate.compress(sentence)):
         return [Pair(short, evidence, 1, "compressed", group)]
-    if roll < 0.8 and position + 1 < len(passage.sentences) and evidence == passage.text:
+    if roll < 0.85 and position + 1 < len(passage.sentences) and evidence == passage.text:
         both = f"{sentence} {passage.sentences[position + 1]}"
         return [Pair(mutate.reword(both) or both, evidence, 1, "two sentences", group)]
     return [Pair(sentence, evidence, 1, "exact", group)]
 
 
-def _unsupported(mutate: _Mutator, rng: random.Random, sentence: str, passages: list[_Passage],
+def _unsupported(mutate: _Mutator, rng: random.Random, base: str, passages: list[_Passage],
                  index: int, evidence: str, group: str, all_sentences: list[tuple[str, str]],
                  doc: str) -> list[Pair]:
-    # Half the edits start from a reworded copy, so "reworded" never means "supported".
-    base = (mutate.reword(sentence) if rng.random() < 0.5 else None) or sentence
-    # Edits the gates cannot see (flips, swaps) come first more often: they are what the
-    # verifier is for; an altered number or name is usually caught before the model runs.
-    unseen = [("negation or antonym", lambda: mutate.flip(base)), ("swapped entities", lambda: mutate.swap(base))]
-    seen = [("altered number", lambda: mutate.number(base, evidence)),
-            ("altered name", lambda: mutate.name(base, evidence))]
-    rng.shuffle(unseen)
-    rng.shuffle(seen)
-    edits = unseen + seen if rng.random() < 0.6 else rng.sample(unseen + seen, 4)
+    edits = [("negation or antonym", lambda: mutate.flip(base)), ("swapped entities", lambda: mutate.swap(base)),
+             ("quantifier", lambda: mutate.quantifier(base)), ("hedge dropped", lambda: mutate.drop_hedge(base)),
+             ("actor", lambda: mutate.actor(base, evidence)),
+             ("altered number", lambda: mutate.number(base, evidence)),
+             ("altered name", lambda: mutate.name(base, evidence))]
+    rng.shuffle(edits)
     roll = rng.random()
-    if roll < 0.2:
+    if roll < 0.12:
         others = [p for i, p in enumerate(passages) if i != index
-                  and not any(_restates(sentence, s, 0.5) for s in p.sentences)]
+                  and not any(_restates(base, s, 0.5) for s in p.sentences)]
         if others:
-            ranked = sorted(others, key=lambda p: -len(_content(sentence) & _content(p.text)))
-            return [Pair(sentence, rng.choice(ranked[:3]).text, 0, "wrong passage", group)]
-    if roll < 0.35:
+            ranked = sorted(others, key=lambda p: -len(_content(base) & _content(p.text)))
+            return [Pair(base, rng.choice(ranked[:3]).text, 0, "wrong passage", group)]
+    if roll < 0.24:
         added = rng.choice([s for d, s in all_sentences if d != doc])
         if not _restates(added, evidence, 0.5):
-            return [Pair(f"{base} {added}", evidence, 0, "unsupported addition", group)]
+            joined = f"{base.rstrip('.')}, and {added[0].lower()}{added[1:]}" if rng.random() < 0.5 \
+                else f"{base} {added}"
+            return [Pair(joined, evidence, 0, "unsupported addition", group)]
     for kind, edit in edits:
         changed = edit()
         if changed and changed != base and normalize(changed) not in normalize(evidence):
             return [Pair(changed, evidence, 0, kind, group)]
     return []
+
+
+# --- Public attribution data ----------------------------------------------------------------
+
+_CITATION = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
+
+
+def wice_pairs(path: Path = WICE) -> list[Pair]:
+    """WiCE claims against a window of their cited page: supported, or not (partial counts as not)."""
+    pairs = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        sentences = [s for s in row["evidence"] if not s.startswith("(meta data)")]
+        if not sentences:
+            continue
+        wanted = sorted({i for group in row.get("supporting_sentences") or [] for i in group})
+        if wanted:
+            first, last = max(0, wanted[0] - 2), min(len(row["evidence"]), wanted[-1] + 3)
+            window = row["evidence"][first:last]
+        else:
+            claim_words = _content(row["claim"])
+            best = max(range(len(sentences)), key=lambda i: len(claim_words & _content(" ".join(sentences[i:i + 5]))))
+            window = sentences[best:best + 5]
+        label = int(row["label"] == "supported")
+        pairs.append(Pair(row["claim"].strip(), " ".join(window).strip(), label, row["label"], "wice"))
+    return pairs
+
+
+def expertqa_pairs(split: str) -> list[Pair]:
+    """ExpertQA claims (real chatbot answers) with expert labels: Complete support or not."""
+    pairs = []
+    for line in (EXPERTQA / f"{split}.jsonl").read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        for answer in row["answers"].values():
+            for claim in answer.get("claims") or []:
+                evidence = [re.sub(r"^\[\d+\]\s*\S*\s*", "", e).strip() for e in claim.get("evidence") or []]
+                evidence = [e for e in evidence if e]
+                if not evidence or claim.get("support") not in {"Complete", "Partial", "Incomplete"}:
+                    continue
+                text = _CITATION.sub("", claim["claim_string"]).strip()
+                pairs.append(Pair(text, "\n\n".join(evidence), int(claim["support"] == "Complete"),
+                                  claim["support"], f"expertqa/{split}"))
+    return pairs
+
+
+def balanced_sample(pairs: list[Pair], size: int, seed: int) -> list[Pair]:
+    """`size` pairs, half of each label (as far as they go), in a seeded order."""
+    rng = random.Random(seed)
+    by_label = {label: sorted((p for p in pairs if p.label == label), key=lambda p: (p.claim, p.evidence))
+                for label in (0, 1)}
+    for members in by_label.values():
+        rng.shuffle(members)
+    return by_label[0][:size // 2] + by_label[1][:size - size // 2]

@@ -1,0 +1,81 @@
+"""The local LLM as a support judge: slower, and independent of the cross-encoder.
+
+The packaged Qwen2.5-Coder-1.5B reads the passage and the claim (prompts/support_judge.txt)
+and answers with one token; the probability is P(yes) / (P(yes) + P(no)) from that token's
+log-probabilities, so it has a threshold to calibrate like any judge (evals/judge/bench.py
+chose it on the dev split; it is in the settings as verify.llm_judge_threshold). It serves
+`assistant check --thorough` and grades the eval's citations independently of the filter.
+About 1-2 s a pair on 2 cores.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from assistant.prompts import load_prompt
+from assistant.text import split_sentences
+from assistant.verify.judge import most_overlapping
+
+if TYPE_CHECKING:
+    from assistant.settings import Settings
+
+# ~4 characters a token: a window of ~300 tokens keeps one judgment near a second.
+_WINDOW_CHARS = 1200
+
+
+class LLMJudge:
+    name = "llm"
+
+    def __init__(self, model_path: Path, prompts_dir: Path, *, threshold: float = 0.5, max_windows: int = 2,
+                 threads: int = 0) -> None:
+        from assistant.llm.local_llamacpp import _server
+
+        self.threshold = threshold
+        self.partial_threshold = threshold / 2
+        self.max_windows = max_windows
+        self._template = load_prompt(prompts_dir, "support_judge")
+        self._server = _server(str(model_path), 2048, threads)
+        self._lock = threading.Lock()  # one llama.cpp context: one judgment at a time
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None) -> LLMJudge:
+        from assistant.bundled import prompts_dir
+        from assistant.llm.weights import resolve_gguf
+        from assistant.settings import Settings
+
+        settings = settings or Settings.load()
+        path = resolve_gguf(settings.verify.llm_judge_model, settings.llm.model_cache_dir)
+        return cls(path, prompts_dir(), threshold=settings.verify.llm_judge_threshold)
+
+    def probabilities(self, pairs: Sequence[tuple[str, str]]) -> list[float]:
+        return [max(self._probability(claim, w) for w in self._windows(claim, evidence)) for claim, evidence in pairs]
+
+    def _windows(self, claim: str, evidence: str) -> list[str]:
+        if len(evidence) <= _WINDOW_CHARS:
+            return [evidence]
+        found, current = [], ""
+        for sentence in split_sentences(evidence) or [evidence]:
+            if current and len(current) + len(sentence) > _WINDOW_CHARS:
+                found.append(current)
+                current = ""
+            current = f"{current} {sentence}".strip()[:_WINDOW_CHARS * 2]
+        found.append(current)
+        return most_overlapping(claim, found, self.max_windows)
+
+    def _probability(self, claim: str, evidence: str) -> float:
+        request = {"messages": [{"role": "user", "content": self._template.format(evidence=evidence, claim=claim)}],
+                   "max_tokens": 1, "temperature": 0, "logprobs": True, "top_logprobs": 10}
+        with self._lock:
+            reply = self._server.handle_chat_completions(request)
+        yes = no = 0.0
+        for option in reply["choices"][0]["logprobs"]["content"][0]["top_logprobs"]:
+            word = option["token"].strip().lower()
+            if word == "yes":
+                yes += math.exp(option["logprob"])
+            elif word == "no":
+                no += math.exp(option["logprob"])
+        return yes / (yes + no) if yes + no > 0 else 0.0

@@ -1,0 +1,115 @@
+"""The support scorer: one verdict per (claim, evidence) pair, for the answerer, `check` and the eval.
+
+The named checks (checks.py) run first; a pair none of them decides goes to the entailment
+judge (judge.py by default), whose probability against its calibrated threshold gives
+supported, partial or unsupported.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from assistant.text import normalize
+from assistant.types import Verdict
+from assistant.verify.checks import CHECKS, DEFAULT_CHECKS, Check, parse_checks
+from assistant.verify.judge import EntailmentJudge
+from assistant.verify.types import Reason, Support
+
+if TYPE_CHECKING:
+    from assistant.settings import Settings
+
+# A pair an exact check rejects still gets a small score, so `check` can show the closest passage.
+_REJECTED_SCALE = 0.05
+
+
+def word_overlap(claim: str, evidence: str) -> float:
+    claim_words = set(normalize(claim).split())
+    return len(claim_words & set(normalize(evidence).split())) / max(1, len(claim_words))
+
+
+class OverlapJudge:
+    """The share of the claim's words found in the evidence: no model, for tests and as a floor."""
+
+    name = "overlap"
+    threshold = 0.8
+    partial_threshold = 0.5
+
+    def probabilities(self, pairs: Sequence[tuple[str, str]]) -> list[float]:
+        return [word_overlap(claim, evidence) for claim, evidence in pairs]
+
+
+class SupportScorer:
+    """Checks, then the judge. The judge is built on first use (a model load), once per scorer."""
+
+    def __init__(self, judge: EntailmentJudge | Callable[[], EntailmentJudge] | None = None,
+                 checks: Sequence[Check] = tuple(CHECKS[name] for name in DEFAULT_CHECKS)) -> None:
+        self.checks = tuple(checks)
+        self._judge = judge
+        self._loading = threading.Lock()  # the UI serves several people; load the model once
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SupportScorer:
+        """`verify.judge`: 'builtin' (the shipped cross-encoder), 'llm', 'overlap', or a model folder."""
+        return cls(lambda: make_judge(settings.verify.judge, settings), parse_checks(settings.verify.checks))
+
+    @property
+    def judge(self) -> EntailmentJudge:
+        if self._judge is None:
+            self._judge = make_judge("builtin")
+        if not hasattr(self._judge, "probabilities"):
+            with self._loading:
+                if not hasattr(self._judge, "probabilities"):
+                    self._judge = self._judge()  # type: ignore[operator]
+        return self._judge  # type: ignore[return-value]
+
+    def score(self, claim: str, evidence: str) -> Support:
+        return self.score_many([(claim, evidence)])[0]
+
+    def score_many(self, pairs: Sequence[tuple[str, str]]) -> list[Support]:
+        decided = [self._decide(claim, evidence) for claim, evidence in pairs]
+        undecided = [i for i, found in enumerate(decided) if found is None]
+        if undecided:
+            judge = self.judge
+            for i, p in zip(undecided, judge.probabilities([pairs[i] for i in undecided]), strict=True):
+                decided[i] = self.from_probability(p)
+        return decided  # type: ignore[return-value]
+
+    def from_probability(self, probability: float) -> Support:
+        """The judge's verdict for a probability (threshold sweeps use this)."""
+        judge = self.judge
+        if probability >= judge.threshold:
+            return Support(probability, Verdict.SUPPORTED, Reason.ENTAILED)
+        if probability >= getattr(judge, "partial_threshold", judge.threshold / 2):
+            return Support(probability, Verdict.PARTIAL, Reason.PARTLY_ENTAILED)
+        return Support(probability, Verdict.UNSUPPORTED, Reason.NOT_ENTAILED)
+
+    def _decide(self, claim: str, evidence: str) -> Support | None:
+        if not evidence.strip():
+            return Support(0.0, Verdict.UNSUPPORTED, Reason.NO_EVIDENCE)
+        for check in self.checks:
+            found = check.run(claim, evidence)
+            if found is None:
+                continue
+            if check.verdict == Verdict.SUPPORTED:
+                return Support(1.0, check.verdict, check.reason)
+            return Support(_REJECTED_SCALE * word_overlap(claim, evidence), check.verdict, check.reason, found)
+        return None
+
+
+def make_judge(choice: str, settings: Settings | None = None) -> EntailmentJudge:
+    from assistant.verify.judge import BUILTIN_JUDGE_DIR, CrossEncoderJudge
+
+    choice = choice.strip()
+    lowered = choice.lower()
+    if lowered == "overlap":
+        return OverlapJudge()
+    if lowered == "llm":
+        from assistant.verify.llm_judge import LLMJudge
+
+        return LLMJudge.from_settings(settings)
+    windows = settings.verify.judge_windows if settings else 4
+    return CrossEncoderJudge(BUILTIN_JUDGE_DIR if lowered in {"", "builtin"} else Path(choice).expanduser(),
+                             max_windows=windows)
