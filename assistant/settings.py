@@ -101,8 +101,8 @@ class VerifySettings:
     judge_windows: int = setting(4, "Evidence windows of a long passage the judge reads for one claim")
     llm_judge_model: str = setting("qwen2.5-coder-1.5b", "Packaged GGUF (or a .gguf path) of the LLM judge: "
                                                          "`check --thorough` and the eval's independent grading")
-    llm_judge_threshold: float = setting(0.5, "P(yes) at or above which the LLM judge says supported "
-                                              "(calibrated on the dev split by evals/judge/bench.py)")
+    llm_judge_threshold: float = setting(0.68, "P(yes) at or above which the LLM judge says supported "
+                                               "(chosen on the dev split by evals/judge/bench.py --llm)")
 
 
 @dataclass(frozen=True)

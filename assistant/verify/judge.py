@@ -35,7 +35,8 @@ class EntailmentJudge(Protocol):
     """Anything that turns (claim, evidence) pairs into support probabilities."""
 
     name: str
-    threshold: float
+    threshold: float  # at or above: supported
+    partial_threshold: float  # at or above (and below `threshold`): partial
 
     def probabilities(self, pairs: Sequence[tuple[str, str]]) -> list[float]: ...
 
@@ -122,6 +123,7 @@ class CrossEncoderJudge:
 
         self.card = JudgeCard.read(model_dir)
         self.threshold = self.card.threshold
+        self.partial_threshold = self.card.partial_threshold
         self._tokenizer = load_tokenizer(model_dir / "tokenizer.json", self.card.max_length)
         self.windows = PairWindows(self._tokenizer, self.card.max_length, max_windows)
         options = onnxruntime.SessionOptions()

@@ -46,8 +46,15 @@ class SupportScorer:
 
     def __init__(self, judge: EntailmentJudge | Callable[[], EntailmentJudge] | None = None,
                  checks: Sequence[Check] = tuple(CHECKS[name] for name in DEFAULT_CHECKS)) -> None:
+        """`judge`: a judge, or a function that builds one (called on first use); None: the shipped one."""
         self.checks = tuple(checks)
-        self._judge = judge
+        self._judge: EntailmentJudge | None = None
+        if judge is None:
+            self._build: Callable[[], EntailmentJudge] = lambda: make_judge("builtin")
+        elif callable(judge) and not hasattr(judge, "probabilities"):
+            self._build = judge
+        else:
+            self._judge = judge  # type: ignore[assignment]
         self._loading = threading.Lock()  # the UI serves several people; load the model once
 
     @classmethod
@@ -58,12 +65,10 @@ class SupportScorer:
     @property
     def judge(self) -> EntailmentJudge:
         if self._judge is None:
-            self._judge = make_judge("builtin")
-        if not hasattr(self._judge, "probabilities"):
             with self._loading:
-                if not hasattr(self._judge, "probabilities"):
-                    self._judge = self._judge()  # type: ignore[operator]
-        return self._judge  # type: ignore[return-value]
+                if self._judge is None:
+                    self._judge = self._build()
+        return self._judge
 
     def score(self, claim: str, evidence: str) -> Support:
         return self.score_many([(claim, evidence)])[0]
@@ -82,7 +87,7 @@ class SupportScorer:
         judge = self.judge
         if probability >= judge.threshold:
             return Support(probability, Verdict.SUPPORTED, Reason.ENTAILED)
-        if probability >= getattr(judge, "partial_threshold", judge.threshold / 2):
+        if probability >= judge.partial_threshold:
             return Support(probability, Verdict.PARTIAL, Reason.PARTLY_ENTAILED)
         return Support(probability, Verdict.UNSUPPORTED, Reason.NOT_ENTAILED)
 
