@@ -3,6 +3,7 @@ threshold gate, and the written report (markdown, JSON, PNG)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -56,6 +57,16 @@ def test_summary_by_hand():
     assert summary["latency_p50_ms"] == 300 and summary["latency_p95_ms"] == pytest.approx(480)
     only_unanswerable = summarize(RESULTS[3:])
     assert only_unanswerable["recall@5"] is None and only_unanswerable["fact_recall"] is None
+
+
+def test_independent_grading_is_summarized_beside_the_self_graded_numbers():
+    assert "citation_recall_independent" not in summarize(RESULTS)  # no grader: no column
+    graded = [dataclasses.replace(r, citation_recall_independent=None if r.abstained else 0.5,
+                                  citation_precision_independent=None if r.abstained else 0.25) for r in RESULTS]
+    summary = summarize(graded)
+    assert summary["citation_recall"] == pytest.approx(1.0)
+    assert (summary["citation_recall_independent"], summary["citation_precision_independent"]) == \
+        pytest.approx((0.5, 0.25))
 
 
 def test_failures_say_why():
