@@ -33,7 +33,9 @@ class LocalModelError(RuntimeError):
     """llama.cpp refused or failed a request (context overflow, bad request, load failure)."""
 
 
-def _server(model_path: str, n_ctx: int, n_threads: int) -> Any:
+def shared_server(model_path: str, n_ctx: int, n_threads: int) -> Any:
+    """One in-process llama.cpp server per model and context size, shared by the chat model and
+    the LLM support judge, so the weights load once."""
     key = (model_path, n_ctx, n_threads)
     with _SERVERS_LOCK:
         if key not in _SERVERS:
@@ -109,7 +111,7 @@ class LlamaCppChatModel(BaseChatModel):
     def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
                 run_manager: CallbackManagerForLLMRun | None = None,
                 **kwargs: Any) -> Iterator[ChatGenerationChunk]:
-        server = _server(self.model_path, self.n_ctx, self.n_threads)
+        server = shared_server(self.model_path, self.n_ctx, self.n_threads)
         request = self._request(messages, stop, **kwargs)
         deadline = time.monotonic() + self.timeout_s
         chunks: queue.Queue[Any] = queue.Queue()

@@ -32,13 +32,13 @@ class LLMJudge:
 
     def __init__(self, model_path: Path, prompts_dir: Path, *, threshold: float = 0.5, max_windows: int = 2,
                  threads: int = 0) -> None:
-        from assistant.llm.local_llamacpp import _server
+        from assistant.llm.local_llamacpp import shared_server
 
         self.threshold = threshold
         self.partial_threshold = threshold / 2
         self.max_windows = max_windows
         self._template = load_prompt(prompts_dir, "support_judge")
-        self._server = _server(str(model_path), 2048, threads)
+        self._server = shared_server(str(model_path), 2048, threads)
         self._lock = threading.Lock()  # one llama.cpp context: one judgment at a time
 
     @classmethod

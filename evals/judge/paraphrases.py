@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from judge_data import OUT_PARAPHRASES, corpus_passages, faithful_enough
 
-from assistant.llm.local_llamacpp import _server
+from assistant.llm.local_llamacpp import shared_server
 from assistant.llm.weights import resolve_gguf
 from assistant.settings import Settings
 
@@ -42,7 +42,7 @@ def main() -> int:
                         for s in p.sentences if len(s.split()) >= 8})
     random.Random(args.seed).shuffle(sentences)
     model = str(resolve_gguf("qwen2.5-coder-1.5b", Settings.load().llm.model_cache_dir, progress=False))
-    server = _server(model, 2048, 2)
+    server = shared_server(model, 2048, 2)
     with OUT_PARAPHRASES.open("a", encoding="utf-8") as out:
         for index, (doc, sentence) in enumerate(sentences[:args.count]):
             if sentence in done:

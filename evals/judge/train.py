@@ -68,9 +68,9 @@ def datasets(seed: int) -> tuple[list[Pair], list[Pair]]:
     bench_train, bench_dev = split_off(bench_rest, 0.15, seed=seed)
     wice_train, wice_dev = split_off(wice_pairs(), 0.2, seed=seed)
     expert_train, expert_dev = split_off(expertqa_pairs("rand_val"), 0.2, seed=seed)
-    # Two rounds of edits per corpus sentence (different seeds), each pair once.
-    synthetic = list({(p.claim, p.evidence): p for p in synthetic_pairs(None, seed=seed)
-                      + synthetic_pairs(None, seed=seed + 1)}.values())
+    # Three rounds of edits per corpus sentence (different seeds), each pair once.
+    synthetic = list({(p.claim, p.evidence): p for round_ in range(3)
+                      for p in synthetic_pairs(None, seed=seed + round_)}.values())
     hand_train = labelled_pairs(HAND_TRAIN, "corpus/hand")
     hand_dev = labelled_pairs(HAND_DEV, "corpus/hand")
     train = synthetic + hand_train + bench_train + wice_train + expert_train
