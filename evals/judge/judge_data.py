@@ -394,16 +394,12 @@ def _supported(mutate: _Mutator, rng: random.Random, sentence: str, rewrite: str
 def _unsupported(mutate: _Mutator, rng: random.Random, base: str, passages: list[_Passage],
                  index: int, evidence: str, group: str, all_sentences: list[tuple[str, str]],
                  doc: str) -> list[Pair]:
-    # Edits of meaning come first: the numbers check catches an altered number before the judge
-    # runs, so the judge is for negations, hedges, quantifiers, actors and swapped roles.
-    meaning = [("negation or antonym", lambda: mutate.flip(base)), ("swapped entities", lambda: mutate.swap(base)),
-               ("quantifier", lambda: mutate.quantifier(base)), ("hedge dropped", lambda: mutate.drop_hedge(base)),
-               ("actor", lambda: mutate.actor(base, evidence))]
-    facts = [("altered number", lambda: mutate.number(base, evidence)),
+    edits = [("negation or antonym", lambda: mutate.flip(base)), ("swapped entities", lambda: mutate.swap(base)),
+             ("quantifier", lambda: mutate.quantifier(base)), ("hedge dropped", lambda: mutate.drop_hedge(base)),
+             ("actor", lambda: mutate.actor(base, evidence)),
+             ("altered number", lambda: mutate.number(base, evidence)),
              ("altered name", lambda: mutate.name(base, evidence))]
-    rng.shuffle(meaning)
-    rng.shuffle(facts)
-    edits = meaning + facts if rng.random() < 0.8 else facts + meaning
+    rng.shuffle(edits)
     roll = rng.random()
     if roll < 0.12:
         others = [p for i, p in enumerate(passages) if i != index

@@ -1,6 +1,10 @@
 """Train the support judge (a MiniLM cross-encoder) on CPU and write it to assistant/models/judge/.
 
-    .venv/bin/python evals/judge/train.py                # ~30 minutes on a busy 2-core machine
+    .venv/bin/python evals/judge/train.py                # ~35 minutes on a busy 2-core machine
+
+The defaults reproduce the shipped model (card.json records the data hash). Tried and not kept,
+by the mean dev macro-F1 over domains: 2 epochs at 5e-5 (0.705), and 3 rounds of corpus edits
+with edits of meaning first, 3 epochs (0.749, against 0.764 for the shipped 4 epochs).
 
 Steps, all seeded:
 1. Data (evals/judge/judge_data.py). Training: synthetic pairs from every English corpus
@@ -68,9 +72,9 @@ def datasets(seed: int) -> tuple[list[Pair], list[Pair]]:
     bench_train, bench_dev = split_off(bench_rest, 0.15, seed=seed)
     wice_train, wice_dev = split_off(wice_pairs(), 0.2, seed=seed)
     expert_train, expert_dev = split_off(expertqa_pairs("rand_val"), 0.2, seed=seed)
-    # Three rounds of edits per corpus sentence (different seeds), each pair once.
-    synthetic = list({(p.claim, p.evidence): p for round_ in range(3)
-                      for p in synthetic_pairs(None, seed=seed + round_)}.values())
+    # Two rounds of edits per corpus sentence (different seeds), each pair once.
+    synthetic = list({(p.claim, p.evidence): p for p in synthetic_pairs(None, seed=seed)
+                      + synthetic_pairs(None, seed=seed + 1)}.values())
     hand_train = labelled_pairs(HAND_TRAIN, "corpus/hand")
     hand_dev = labelled_pairs(HAND_DEV, "corpus/hand")
     train = synthetic + hand_train + bench_train + wice_train + expert_train
@@ -182,9 +186,9 @@ def predict(model: PairModel, rows: list[tuple[list[int], list[int], int]]) -> l
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seed", type=int, default=13)
-    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--batch", type=int, default=16)
-    parser.add_argument("--lr", type=float, default=5e-5, help="encoder learning rate (the head gets 20x)")
+    parser.add_argument("--lr", type=float, default=1e-4, help="encoder learning rate (the head gets 20x)")
     parser.add_argument("--max-length", type=int, default=256)
     parser.add_argument("--out", type=Path, default=BUILTIN_JUDGE_DIR)
     args = parser.parse_args()
