@@ -118,7 +118,8 @@ class CrossEncoderJudge:
         missing = [n for n in ("model.onnx", "tokenizer.json", "card.json") if not (model_dir / n).is_file()]
         if missing:
             raise UserError(f"support judge in {model_dir} lacks {', '.join(missing)}; "
-                            f"run `python evals/judge/train.py` or set ASSISTANT_VERIFY_JUDGE=builtin")
+                            f"reinstall the package, run `python evals/judge/train.py`, or set "
+                            f"ASSISTANT_VERIFY_JUDGE=overlap (word overlap, no model)")
         import onnxruntime
 
         self.card = JudgeCard.read(model_dir)

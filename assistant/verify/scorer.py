@@ -74,16 +74,16 @@ class SupportScorer:
         return self.score_many([(claim, evidence)])[0]
 
     def score_many(self, pairs: Sequence[tuple[str, str]]) -> list[Support]:
-        decided = [self._decide(claim, evidence) for claim, evidence in pairs]
+        decided = [self.exact_verdict(claim, evidence) for claim, evidence in pairs]
         undecided = [i for i, found in enumerate(decided) if found is None]
         if undecided:
             judge = self.judge
             for i, p in zip(undecided, judge.probabilities([pairs[i] for i in undecided]), strict=True):
-                decided[i] = self.from_probability(p)
+                decided[i] = self._judged(p)
         return decided  # type: ignore[return-value]
 
-    def from_probability(self, probability: float) -> Support:
-        """The judge's verdict for a probability (threshold sweeps use this)."""
+    def _judged(self, probability: float) -> Support:
+        """The verdict for the judge's probability, by its two thresholds."""
         judge = self.judge
         if probability >= judge.threshold:
             return Support(probability, Verdict.SUPPORTED, Reason.ENTAILED)
@@ -91,7 +91,8 @@ class SupportScorer:
             return Support(probability, Verdict.PARTIAL, Reason.PARTLY_ENTAILED)
         return Support(probability, Verdict.UNSUPPORTED, Reason.NOT_ENTAILED)
 
-    def _decide(self, claim: str, evidence: str) -> Support | None:
+    def exact_verdict(self, claim: str, evidence: str) -> Support | None:
+        """The verdict of the first exact check that decides, or None: the pair is the judge's."""
         if not evidence.strip():
             return Support(0.0, Verdict.UNSUPPORTED, Reason.NO_EVIDENCE)
         for check in self.checks:

@@ -141,7 +141,7 @@ def measure_llm(settings: Settings, sets: dict[str, list[Pair]], sample: int, ch
     for name, pairs in sets.items():
         chosen = balanced_sample(pairs, sample, seed=11)
         labels = [p.label for p in chosen]
-        decided = [SupportScorer(OverlapJudge(), checks)._decide(p.claim, p.evidence) for p in chosen]
+        decided = [SupportScorer(OverlapJudge(), checks).exact_verdict(p.claim, p.evidence) for p in chosen]
         open_pairs = [(p.claim, p.evidence) for p, d in zip(chosen, decided, strict=True) if d is None]
         cross_p = iter(cross.probabilities(open_pairs))
         timed = []
