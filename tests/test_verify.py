@@ -15,6 +15,7 @@ from assistant.types import Verdict
 from assistant.verify.checks import CHECKS, parse_checks
 from assistant.verify.evidence import evidence_text
 from assistant.verify.facts import is_quote, missing_names, missing_numbers
+from assistant.verify.judge import windows
 from assistant.verify.markers import markers_before_stop, parse_markers, split_cited, strip_markers
 from assistant.verify.scorer import SupportScorer
 from assistant.verify.types import Reason
@@ -268,3 +269,14 @@ def test_thorough_checking_switches_only_the_judge_to_the_llm():
     chosen = thorough(settings)
     assert (chosen.verify.judge, chosen.verify.checks) == ("llm", "quote")
     assert settings.verify.judge == "builtin"
+
+
+def test_windows_fit_the_budget_and_leave_no_text_unread() -> None:
+    long_sentence = " ".join(f"word{i}" for i in range(60))  # one sentence past the budget
+    evidence = f"Short first sentence here. {long_sentence}. The detainer was lifted in 2019."
+    found = windows("the detainer was lifted", evidence, 80, len, limit=100)
+    assert all(len(w) <= 80 for w in found)
+    read = " ".join(found)
+    assert all(f"word{i}" in read for i in range(60)) and "2019" in read
+    assert windows("the detainer was lifted", evidence, 80, len, limit=1)[0].endswith("lifted in 2019.")
+    assert windows("x", "Fits whole.", 80, len, limit=1) == ["Fits whole."]

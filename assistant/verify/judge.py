@@ -18,7 +18,7 @@ import json
 import math
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -71,25 +71,52 @@ class PairWindows:
         return len(self._tokenizer.encode(text, add_special_tokens=False).ids)
 
     def windows(self, claim: str, evidence: str) -> list[str]:
-        """The evidence as-is when it fits, else overlapping sentence windows, best first."""
+        """The evidence as-is when it fits beside the claim, else its best windows (`windows`)."""
         budget = self.max_length - 3 - min(self.count(claim), self.max_length // 3)
-        if self.count(evidence) <= budget:
-            return [evidence]
-        sentences = split_sentences(evidence) or [evidence]
-        sizes = [self.count(s) for s in sentences]
-        found: list[str] = []
-        first = 0
-        while first < len(sentences):
-            last, used = first, sizes[first]
-            while last + 1 < len(sentences) and used + sizes[last + 1] <= budget:
-                last += 1
-                used += sizes[last]
-            found.append(" ".join(sentences[first:last + 1]))
-            if last + 1 >= len(sentences):
-                break
-            # One sentence of overlap keeps a fact that spans a window edge readable.
-            first = last if last > first else last + 1
-        return most_overlapping(claim, found, self.max_windows)
+        return windows(claim, evidence, budget, self.count, self.max_windows)
+
+
+def windows(claim: str, evidence: str, budget: int, measure: Callable[[str], int], limit: int) -> list[str]:
+    """Evidence cut for a judge that reads at most `budget` (in `measure`'s units: tokens for
+    the cross-encoder, characters for the LLM): the evidence as-is when it fits, else
+    overlapping sentence windows, the `limit` sharing the most words with the claim first. A
+    sentence longer than the budget is cut between words, so no text goes unread."""
+    if measure(evidence) <= budget:
+        return [evidence]
+    pieces = [piece for sentence in split_sentences(evidence) or [evidence]
+              for piece in _fitted(sentence, budget, measure)]
+    sizes = [measure(p) for p in pieces]
+    found: list[str] = []
+    first = 0
+    while first < len(pieces):
+        last, used = first, sizes[first]
+        while last + 1 < len(pieces) and used + sizes[last + 1] <= budget:
+            last += 1
+            used += sizes[last]
+        found.append(" ".join(pieces[first:last + 1]))
+        if last + 1 >= len(pieces):
+            break
+        # One sentence of overlap keeps a fact that spans a window edge readable.
+        first = last if last > first else last + 1
+    return most_overlapping(claim, found, limit)
+
+
+def _fitted(sentence: str, budget: int, measure: Callable[[str], int]) -> list[str]:
+    """The sentence, or consecutive runs of its words that each fit the budget."""
+    if measure(sentence) <= budget:
+        return [sentence]
+    runs: list[str] = []
+    current: list[str] = []
+    used = 0
+    for word in sentence.split():
+        size = measure(word) + 1
+        if current and used + size > budget:
+            runs.append(" ".join(current))
+            current, used = [], 0
+        current.append(word)
+        used += size
+    runs.append(" ".join(current))
+    return runs
 
 
 def most_overlapping(claim: str, passages: list[str], limit: int) -> list[str]:

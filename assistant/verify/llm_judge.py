@@ -17,8 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assistant.prompts import load_prompt
-from assistant.text import split_sentences
-from assistant.verify.judge import most_overlapping
+from assistant.verify.judge import windows
 
 if TYPE_CHECKING:
     from assistant.settings import Settings
@@ -52,19 +51,8 @@ class LLMJudge:
         return cls(path, prompts_dir(), threshold=settings.verify.llm_judge_threshold)
 
     def probabilities(self, pairs: Sequence[tuple[str, str]]) -> list[float]:
-        return [max(self._probability(claim, w) for w in self._windows(claim, evidence)) for claim, evidence in pairs]
-
-    def _windows(self, claim: str, evidence: str) -> list[str]:
-        if len(evidence) <= _WINDOW_CHARS:
-            return [evidence]
-        found, current = [], ""
-        for sentence in split_sentences(evidence) or [evidence]:
-            if current and len(current) + len(sentence) > _WINDOW_CHARS:
-                found.append(current)
-                current = ""
-            current = f"{current} {sentence}".strip()[:_WINDOW_CHARS * 2]
-        found.append(current)
-        return most_overlapping(claim, found, self.max_windows)
+        return [max(self._probability(claim, w) for w in windows(claim, evidence, _WINDOW_CHARS, len, self.max_windows))
+                for claim, evidence in pairs]
 
     def _probability(self, claim: str, evidence: str) -> float:
         request = {"messages": [{"role": "user", "content": self._template.format(evidence=evidence, claim=claim)}],
