@@ -11,36 +11,16 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
-from typing import Protocol
+from typing import Any, Protocol
 
 from assistant.index.reader import Coverage
 from assistant.retrieve.rewrite import content_words
 from assistant.text import normalize
 from assistant.verify.facts import claim_numbers
 
-_ASKS_PHONE = re.compile(r"\b(phone|number (i|we|to) (can )?call|hotline number|call (at|on))\b", re.I)
-_PHONE = re.compile(r"\(?\b\d{3}\)?[-.\s]\d{3}[-.\s]\d{4}\b")
-_ASKS_WEBSITE = re.compile(r"\b(website|web site|web page|url|link to|site for)\b", re.I)
-_WEBSITE = re.compile(r"https?://|\b[\w-]+\.(org|gov|com|net|edu)\b", re.I)
-# "Where do I report that?" asks for somewhere to go: a phone number or a web address.
-_ASKS_CONTACT = re.compile(r"\bwhere (do|can|should|would) (i|we|you|someone|people) (report|complain|file)\b|"
-                           r"\bwho (do|can|should) (i|we) (call|contact|report to)\b", re.I)
-_ASKS_COUNT = re.compile(r"\bhow (many|much)\b|\bnumber of\b|\bwhat (percent|percentage|share)\b", re.I)
-_ASKS_DATE = re.compile(r"^\s*(when|since when|what (year|date|day|month))\b", re.I)
-_DATE = re.compile(r"\b(1[89]\d\d|20\d\d|January|February|March|April|May|June|July|August|September|"
-                   r"October|November|December)\b")
-_ASKS_PERSON = re.compile(r"^\s*(who|which (person|official|judge|sheriff|lawmakers?|legislators?))\b", re.I)
-_PERSON = re.compile(r"\b[A-Z][a-z]+(?: [A-Z]\.)? [A-Z][a-z]+(?:-[A-Z][a-z]+)?\b")
-_LIVE = re.compile(r"\b(right now|today|tonight|currently|at the moment|this (week|month)|last night)\b", re.I)
-_LIVE_RESULT = re.compile(r"\bhow many\b|\bwho won\b|\bscore\b|\bnumber of\b", re.I)
-# Applying for immigration status is a case for an immigration lawyer; the sources cover how
-# police, sheriffs and courts share information with ICE and people's rights in encounters.
-_STATUS = re.compile(r"\b(green ?cards?|visas?|citizenship|naturali[sz]\w*|asylum|daca|tps|work permits?|"
-                     r"permanent residen\w*|residency)\b", re.I)
-_OBTAIN = re.compile(r"\b(get|gets|getting|apply|applying|application|sponsor\w*|petition\w*|qualify|eligib\w*|"
-                     r"file|filing|renew\w*|deadline)\b", re.I)
 # A name in the question: a capitalised word inside it ("Worcester"), not its first word.
 _QUESTION_NAME = re.compile(r"(?<=\S )[A-Z][a-z]{2,}\b")
 _LETTERS = re.compile(r"[^\W\d_]+")
@@ -48,37 +28,75 @@ _LETTERS = re.compile(r"[^\W\d_]+")
 _SENTENCE_START = re.compile(r"(?:^|[.!?¿¡:;\n])[\s\"'“‘(\[*-]*$")
 _MIN_NAME_LETTERS = 3  # "US", "MS" and "Qu" (of "¿Qué") are too short to tell a name by
 _PLACES_SHOWN = 8  # the scope message lists at most this many jurisdictions
-# "What should I do?": the know-your-rights cards answer with their action lists.
-_ASKS_ACTION = re.compile(r"\bwhat (should|do|can|must|could) (i|we|my \w+|they|he|she) do\b|\bwhat to do\b|"
-                          r"\bwhat are my (rights|options)\b|\bhow (do|can|should) (i|we) (protect|prepare)\b", re.I)
 
 
-def _has_new_number(question: str) -> Callable[[str], bool]:
-    asked = set(claim_numbers(question))
-    return lambda text: any(n not in asked for n in claim_numbers(text))
+@dataclass(frozen=True)
+class AnswerType:
+    """A kind of answer a question can ask for (answer_types.toml): a phone number, a count..."""
+
+    name: str
+    asks: tuple[re.Pattern[str], ...]  # any matching the question: it asks for this type
+    gives: re.Pattern[str] | None  # a sentence matching it gives this type
+    gives_any: tuple[str, ...]  # or: a sentence giving any of these types
+    new_number: bool  # or: a sentence holding a number the question does not
+    needs_focus: bool  # the sentence must also mention what the question is about
+
+    def asked_by(self, question: str) -> bool:
+        return any(p.search(question) for p in self.asks)
+
+
+@cache
+def _question_data() -> dict[str, Any]:
+    return tomllib.loads((files("assistant.answer") / "answer_types.toml").read_text(encoding="utf-8"))
+
+
+def _patterns(found: list[str], flags: int = re.I) -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(p, flags) for p in found)
+
+
+@cache
+def answer_types() -> dict[str, AnswerType]:
+    return {name: AnswerType(name, _patterns(row["asks"]),
+                             re.compile(row["gives"]) if "gives" in row else None,
+                             tuple(row.get("gives_any", ())), bool(row.get("new_number", False)),
+                             bool(row.get("needs_focus", True)))
+            for name, row in _question_data()["types"].items()}
+
+
+def _gives(answer_type: AnswerType, question: str) -> Callable[[str], bool]:
+    if answer_type.new_number:
+        asked = set(claim_numbers(question))
+        return lambda text: any(n not in asked for n in claim_numbers(text))
+    if answer_type.gives_any:
+        tests = [_gives(answer_types()[name], question) for name in answer_type.gives_any]
+        return lambda text: any(test(text) for test in tests)
+    pattern = answer_type.gives
+    assert pattern is not None, f"answer type {answer_type.name} gives nothing"
+    return lambda text: bool(pattern.search(text))
+
+
+def asked_types(question: str) -> list[AnswerType]:
+    return [t for t in answer_types().values() if t.asked_by(question)]
 
 
 def asks_for_actions(question: str) -> bool:
-    return bool(_ASKS_ACTION.search(question))
+    return any(p.search(question) for p in _patterns(_question_data()["actions"]["asks"]))
 
 
 def wanted_details(question: str) -> list[Callable[[str], bool]]:
     """Tests a sentence must pass to hold the detail the question asks for (a phone number,
     a count, a date...). Used to prefer such sentences and to abstain when none has one."""
-    tests: list[Callable[[str], bool]] = []
-    if _ASKS_PHONE.search(question):
-        tests.append(lambda text: bool(_PHONE.search(text)))
-    if _ASKS_WEBSITE.search(question):
-        tests.append(lambda text: bool(_WEBSITE.search(text)))
-    if _ASKS_CONTACT.search(question):
-        tests.append(lambda text: bool(_PHONE.search(text) or _WEBSITE.search(text)))
-    if _ASKS_COUNT.search(question):
-        tests.append(_has_new_number(question))
-    if _ASKS_DATE.search(question):
-        tests.append(lambda text: bool(_DATE.search(text)))
-    if _ASKS_PERSON.search(question):
-        tests.append(lambda text: bool(_PERSON.search(text)))
-    return tests
+    return [_gives(t, question) for t in asked_types(question)]
+
+
+def declined_by_policy(question: str, sentences: list[str]) -> str | None:
+    """The message key of a policy decline (answer_types.toml [declines]) that applies, or None."""
+    for message, row in _question_data()["declines"].items():
+        if all(p.search(question) for p in _patterns(row["question"])):
+            sentence = _patterns(row.get("sentence", []))
+            if not sentence or not any(all(p.search(s) for p in sentence) for s in sentences):
+                return message
+    return None
 
 
 class Vocabulary(Protocol):
@@ -166,17 +184,15 @@ def unanswered_reason(question: str, sentences: list[str], passages: list[str], 
     Adding sentences can only turn a reason into None, never the other way (each check wants
     one sentence with the detail, or asks about the question alone): generated answers rely on
     it to stream text once it passes (llm.HoldBack)."""
-    if _STATUS.search(question) and _OBTAIN.search(question) and \
-            not any(_STATUS.search(s) and _OBTAIN.search(s) for s in sentences):
-        return "abstain_immigration_case"
-    if _LIVE.search(question) and _LIVE_RESULT.search(question):
-        return "abstain_live"
+    declined = declined_by_policy(question, sentences)
+    if declined:
+        return declined
     if coverage is not None and outside_scope(question, sentences, coverage, language):
         return "abstain_elsewhere"
-    tests = wanted_details(question)
-    if tests:
-        # A place to report something need not repeat what happened ("my mom was shoved").
-        focus = None if _ASKS_CONTACT.search(question) else focus_term(question, passages, vocabulary)
+    asked = asked_types(question)
+    if asked:
+        tests = [_gives(t, question) for t in asked]
+        focus = focus_term(question, passages, vocabulary) if all(t.needs_focus for t in asked) else None
         # "How many detainers did Worcester police get?" is not answered by a statewide count.
         names = {n.lower() for n in _QUESTION_NAME.findall(question)} - _everywhere(coverage)
         if not any(all(test(s) for test in tests) and (focus is None or focus in vocabulary.terms(s))
