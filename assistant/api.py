@@ -15,7 +15,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.errors import UserError
-from assistant.verify.check import check_answer, shared_scorer, thorough
+from assistant.verify.check import check_answer, thorough
+from assistant.verify.scorer import shared_scorer
 
 if TYPE_CHECKING:
     from assistant.assistant import Assistant

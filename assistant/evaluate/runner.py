@@ -24,10 +24,10 @@ from assistant.evaluate.jsonl import read_jsonl
 from assistant.retrieve.rewrite import rewrite_follow_up
 from assistant.settings import Settings
 from assistant.types import Answer, RemovedSentence
-from assistant.verify.check import parse_payload, shared_scorer
+from assistant.verify.check import parse_payload
 from assistant.verify.evidence import evidence_text
 from assistant.verify.markers import strip_markers
-from assistant.verify.scorer import SupportScorer, make_judge
+from assistant.verify.scorer import SupportScorer, make_judge, shared_scorer
 
 if TYPE_CHECKING:
     from assistant.assistant import Assistant

@@ -14,7 +14,6 @@ import json
 import re
 import sys
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +25,7 @@ from assistant.text import display_text, sentence_spans
 from assistant.types import Verdict
 from assistant.verify.evidence import evidence_text
 from assistant.verify.markers import REFERENCE_LINE, markers_before_stop, parse_markers, strip_markers
-from assistant.verify.scorer import SupportScorer
+from assistant.verify.scorer import SupportScorer, shared_scorer
 from assistant.verify.types import Evidence, Reason, Support
 
 if TYPE_CHECKING:
@@ -158,12 +157,6 @@ def best_quote(claim: str, passage_text: str) -> str:
         if overlap > best_overlap:
             best, best_overlap = passage_text[start:end], overlap
     return best
-
-
-@lru_cache(maxsize=4)
-def shared_scorer(settings: Settings) -> SupportScorer:
-    """One scorer per configuration and process, so its judge model loads once."""
-    return SupportScorer.from_settings(settings)
 
 
 def check_answer(assistant: Assistant | None, payload: str | dict[str, Any],

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -119,3 +120,9 @@ def make_judge(choice: str, settings: Settings | None = None) -> EntailmentJudge
     windows = settings.verify.judge_windows if settings else 4
     return CrossEncoderJudge(BUILTIN_JUDGE_DIR if lowered in {"", "builtin"} else Path(choice).expanduser(),
                              max_windows=windows)
+
+
+@lru_cache(maxsize=4)
+def shared_scorer(settings: Settings) -> SupportScorer:
+    """One scorer per configuration and process, so its judge model loads once."""
+    return SupportScorer.from_settings(settings)
