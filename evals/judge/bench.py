@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from judge_data import ROOT, Pair, balanced_sample, expertqa_pairs, labelled_pairs
-from train import best_threshold, datasets, domain
+from train import best_threshold, domain, judge_datasets
 
 from assistant.evaluate.attribution import binary_scores
 from assistant.evaluate.metrics import percentile
@@ -104,7 +104,7 @@ def main() -> int:
     results = {system: {name: measure(scorer, pairs) for name, pairs in sets.items()}
                for system, scorer in systems.items()}
     # The same ablation on the dev split: which checks the product runs is decided here, not on the tests.
-    _train, dev = datasets(seed=13)
+    _train, dev = judge_datasets(seed=13)
     dev_sets = {f"dev {name}": [p for p in dev if domain(p) == name] for name in sorted({domain(p) for p in dev})}
     dev_results = {system: {name: measure(scorer, pairs) for name, pairs in dev_sets.items()}
                    for system, scorer in systems.items()}
@@ -122,7 +122,7 @@ def measure_llm(settings: Settings, sets: dict[str, list[Pair]], sample: int, ch
     threshold and the band are chosen on dev pairs; then both are measured on test samples."""
     llm = make_judge("llm", settings)
     cross = make_judge("builtin", settings)
-    _train, dev = datasets(seed=13)
+    _train, dev = judge_datasets(seed=13)
     rng = random.Random(3)
     dev = [p for p in dev if p.group == "corpus/hand"] + rng.sample([p for p in dev if p.group != "corpus/hand"], 90)
     dev_cross = cross.probabilities([(p.claim, p.evidence) for p in dev])

@@ -140,7 +140,7 @@ def _content(text: str) -> set[str]:
     return set(content_words(normalize(text)))
 
 
-def _restates(sentence: str, other: str, share: float = 0.6) -> bool:
+def restates(sentence: str, other: str, share: float = 0.6) -> bool:
     """Most of the sentence's content words are in the other sentence."""
     words = _content(sentence)
     return bool(words) and len(words & _content(other)) / len(words) >= share
@@ -403,13 +403,13 @@ def _unsupported(mutate: _Mutator, rng: random.Random, base: str, passages: list
     roll = rng.random()
     if roll < 0.12:
         others = [p for i, p in enumerate(passages) if i != index
-                  and not any(_restates(base, s, 0.5) for s in p.sentences)]
+                  and not any(restates(base, s, 0.5) for s in p.sentences)]
         if others:
             ranked = sorted(others, key=lambda p: -len(_content(base) & _content(p.text)))
             return [Pair(base, rng.choice(ranked[:3]).text, 0, "wrong passage", group)]
     if roll < 0.24:
         added = rng.choice([s for d, s in all_sentences if d != doc])
-        if not _restates(added, evidence, 0.5):
+        if not restates(added, evidence, 0.5):
             joined = f"{base.rstrip('.')}, and {added[0].lower()}{added[1:]}" if rng.random() < 0.5 \
                 else f"{base} {added}"
             return [Pair(joined, evidence, 0, "unsupported addition", group)]

@@ -1,12 +1,15 @@
-"""Train the support judge (a MiniLM cross-encoder) on CPU and write it to assistant/models/judge/.
+"""Train a MiniLM cross-encoder on CPU: the support judge (assistant/models/judge/) or, with
+`--task relevance`, an answer-relevance model (evals/relevance/model/, not shipped: see
+evals/reports/relevance-calibration.md).
 
-    .venv/bin/python evals/judge/train.py                # ~35 minutes on a busy 2-core machine
+    .venv/bin/python evals/judge/train.py                    # ~35 minutes on a busy 2-core machine
+    .venv/bin/python evals/judge/train.py --task relevance   # data: evals/relevance/relevance_data.py
 
 The defaults reproduce the shipped model (card.json records the data hash). Tried and not kept,
 by the mean dev macro-F1 over domains: 2 epochs at 5e-5 (0.705), and 3 rounds of corpus edits
 with edits of meaning first, 3 epochs (0.749, against 0.764 for the shipped 4 epochs).
 
-Steps, all seeded:
+Steps for the judge, all seeded (the relevance model takes the same steps 2-4 on its own data):
 1. Data (evals/judge/judge_data.py). Training: synthetic pairs from every English corpus
    document (LLM paraphrases and faithful rewrites are supported; copies with one number, date,
    name, actor, quantifier, hedge or negation changed, an unrelated addition, or the wrong
@@ -40,6 +43,8 @@ import tempfile
 import time
 import warnings
 from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -66,7 +71,7 @@ HAND_TRAIN = ROOT / "evals" / "attribution" / "corpus_labelled.jsonl"
 HAND_DEV = ROOT / "evals" / "attribution" / "corpus_tuning.jsonl"
 
 
-def datasets(seed: int) -> tuple[list[Pair], list[Pair]]:
+def judge_datasets(seed: int) -> tuple[list[Pair], list[Pair]]:
     """(train, dev). The frozen test sets are not touched here."""
     bench_rest, _test = attributionbench_split(seed=13)
     bench_train, bench_dev = split_off(bench_rest, 0.15, seed=seed)
@@ -80,6 +85,31 @@ def datasets(seed: int) -> tuple[list[Pair], list[Pair]]:
     train = synthetic + hand_train + bench_train + wice_train + expert_train
     dev = hand_dev + bench_dev + wice_dev + expert_dev
     return train, dev
+
+
+def relevance_datasets(seed: int) -> tuple[list[Pair], list[Pair]]:
+    """(train, dev) of (question, candidate sentence) pairs; no answer-eval question is read."""
+    sys.path.insert(0, str(ROOT / "evals" / "relevance"))
+    from relevance_data import relevance_pairs
+
+    return relevance_pairs(seed)
+
+
+@dataclass(frozen=True)
+class Task:
+    datasets: Callable[[int], tuple[list[Pair], list[Pair]]]
+    out: Path
+    max_length: int  # a question and one sentence need far fewer tokens than a claim and a passage
+    description: str
+
+
+TASKS = {
+    "judge": Task(judge_datasets, BUILTIN_JUDGE_DIR, 256,
+                  "all-MiniLM-L6-v2 cross-encoder, mean-pooled, fine-tuned by evals/judge/train.py"),
+    "relevance": Task(relevance_datasets, ROOT / "evals" / "relevance" / "model", 128,
+                      "all-MiniLM-L6-v2 cross-encoder (question, title: sentence), mean-pooled, fine-tuned "
+                      "by evals/judge/train.py --task relevance"),
+}
 
 
 def domain(pair: Pair) -> str:
@@ -185,20 +215,24 @@ def predict(model: PairModel, rows: list[tuple[list[int], list[int], int]]) -> l
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--task", choices=sorted(TASKS), default="judge")
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--lr", type=float, default=1e-4, help="encoder learning rate (the head gets 20x)")
-    parser.add_argument("--max-length", type=int, default=256)
-    parser.add_argument("--out", type=Path, default=BUILTIN_JUDGE_DIR)
+    parser.add_argument("--max-length", type=int, help="tokens per pair (default: the task's)")
+    parser.add_argument("--out", type=Path, help="model folder (default: the task's, in assistant/models/)")
     args = parser.parse_args()
+    task = TASKS[args.task]
+    args.max_length = args.max_length or task.max_length
+    args.out = args.out or task.out
 
     import torch
 
     torch.manual_seed(args.seed)
     torch.set_num_threads(2)
     started = time.time()
-    train, dev = datasets(args.seed)
+    train, dev = task.datasets(args.seed)
     counts = defaultdict(int)
     for pair in train:
         counts[domain(pair)] += 1
@@ -242,11 +276,11 @@ def main() -> int:
             best = (mean, {k: v.clone() for k, v in model.module.state_dict().items()}, threshold, scores)
     model.module.load_state_dict(best[1])
     model.module.eval()
-    torch.save(best[1], Path(tempfile.gettempdir()) / "judge-state.pt")
+    torch.save(best[1], Path(tempfile.gettempdir()) / f"{args.task}-state.pt")
 
     args.out.mkdir(parents=True, exist_ok=True)
     _export_int8(model, args.out)
-    card = {"model": "all-MiniLM-L6-v2 cross-encoder, mean-pooled, fine-tuned by evals/judge/train.py",
+    card = {"model": task.description,
             "max_length": args.max_length, "threshold": best[2], "partial_threshold": round(best[2] / 2, 2),
             "training": {"pairs": len(train), "by_domain": dict(counts), "sha256": data_hash(train),
                          "epochs": args.epochs, "lr": args.lr, "batch": args.batch, "seed": args.seed,
