@@ -84,6 +84,19 @@ class AnswerSettings:
     weak_below: float = setting(0.50, "Evidence score under which an answer carries the weak-evidence notice")
     max_question_chars: int = setting(2000, "Longer questions are refused with a message")
     min_sentence_words: int = setting(4, "Shorter passage sentences are never used as an answer sentence")
+    relevance: str = setting("off", "Does a sentence answer the question: 'off' (similarity alone), or the "
+                                    "folder of a cross-encoder trained by evals/judge/train.py --task relevance "
+                                    "(the one tried lost on dev: evals/reports/relevance-calibration.md)")
+    relevance_top: int = setting(12, "Best-matching sentences the relevance model reads per question")
+    relevance_weight: float = setting(1.0, "Weight of the relevance model's probability in ranking answer "
+                                           "sentences (evals/relevance/calibrate.py measures it on dev)")
+    repeat_cosine: float = setting(0.8, "An answer sentence this alike (cosine) to one already chosen is checked "
+                                        "by the support judge: one that repeats it is left out, one that says it "
+                                        "and more takes its place; 1.0: never")
+    rules: str = setting("declines,scope,detail,focus", "Named rules that may decline an answer (answer/"
+                                                       "answerability.py): declines, scope, detail, focus")
+    relevance_abstain_below: float = setting(0.0, "If no chosen sentence's relevance reaches this, the answer "
+                                                  "says the sources lack the detail asked for")
     language: str = setting("", "The language answers and fixed text are in (en, es, pt, ht); empty: the "
                                 "question's own language, detected")
     language_confidence: float = setting(0.5, "Detection below this confidence keeps the conversation's "

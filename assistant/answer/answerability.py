@@ -176,25 +176,46 @@ def scope_places(coverage: Coverage) -> str:
     return ", ".join(list(coverage.jurisdictions)[:_PLACES_SHOWN])
 
 
+# The named rules of unanswered_reason, each switchable (answer.rules) for the ablation table.
+RULES = ("declines", "scope", "detail", "focus")
+
+
+def parse_rules(text: str) -> frozenset[str]:
+    """`answer.rules` ("declines,scope,detail,focus"; empty: none) as a set; a typo is named."""
+    from assistant.errors import UserError
+
+    rules = frozenset(r.strip() for r in text.split(",") if r.strip())
+    unknown = sorted(rules - set(RULES))
+    if unknown:
+        raise UserError(f"answer.rules: unknown rule {', '.join(unknown)}; choose from {', '.join(RULES)}")
+    return rules
+
+
 def unanswered_reason(question: str, sentences: list[str], passages: list[str], vocabulary: Vocabulary,
-                      coverage: Coverage | None = None, language: str = "en") -> str | None:
+                      coverage: Coverage | None = None, language: str = "en",
+                      rules: frozenset[str] = frozenset(RULES)) -> str | None:
     """Why the chosen sentences do not answer `question`, or None if they may. Without the
-    index's `coverage`, the scope of the knowledge base is not checked.
+    index's `coverage`, the scope of the knowledge base is not checked. The rules, by name:
+    `declines` (answer_types.toml's policy declines), `scope` (a name no document covers),
+    `detail` (one sentence must give the answer type asked for) and `focus` (that sentence
+    must also name the question's rarest word and its names).
 
     Adding sentences can only turn a reason into None, never the other way (each check wants
     one sentence with the detail, or asks about the question alone): generated answers rely on
     it to stream text once it passes (llm.HoldBack)."""
-    declined = declined_by_policy(question, sentences)
+    declined = declined_by_policy(question, sentences) if "declines" in rules else None
     if declined:
         return declined
-    if coverage is not None and outside_scope(question, sentences, coverage, language):
+    if "scope" in rules and coverage is not None and outside_scope(question, sentences, coverage, language):
         return "abstain_elsewhere"
-    asked = asked_types(question)
+    asked = asked_types(question) if "detail" in rules else []
     if asked:
         tests = [_gives(t, question) for t in asked]
-        focus = focus_term(question, passages, vocabulary) if all(t.needs_focus for t in asked) else None
+        focused = "focus" in rules and all(t.needs_focus for t in asked)
+        focus = focus_term(question, passages, vocabulary) if focused else None
         # "How many detainers did Worcester police get?" is not answered by a statewide count.
-        names = {n.lower() for n in _QUESTION_NAME.findall(question)} - _everywhere(coverage)
+        names = {n.lower() for n in _QUESTION_NAME.findall(question)} - _everywhere(coverage) \
+            if "focus" in rules else set()
         if not any(all(test(s) for test in tests) and (focus is None or focus in vocabulary.terms(s))
                    and all(n in s.lower() for n in names) for s in sentences):
             return "abstain_missing_detail"

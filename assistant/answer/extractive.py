@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.answer.answerability import (
+    RULES,
     asks_for_actions,
     outside_scope,
     scope_places,
@@ -18,11 +19,23 @@ from assistant.answer.answerability import (
     wanted_details,
 )
 from assistant.answer.injection import is_instruction
+from assistant.answer.relevance import Relevance, candidate_text
 from assistant.index.reader import Snapshot
 from assistant.retrieve.rewrite import content_words
 from assistant.text import display_text, english_stemmer, words
-from assistant.types import Answer, AnswerRequest, Chunk, Citation, EventKind, Passage, Sentence, StreamEvent
+from assistant.types import (
+    Answer,
+    AnswerRequest,
+    Chunk,
+    Citation,
+    EventKind,
+    Passage,
+    Sentence,
+    StreamEvent,
+    Verdict,
+)
 from assistant.verify.facts import claim_numbers, missing_names, missing_numbers, quote_in_passage
+from assistant.verify.scorer import SupportScorer
 
 _LIST_LINE = re.compile(r"(?:^|\n)[ \t]*(?:[-*+•]|\d{1,3}[.)])[ \t]+$")
 
@@ -33,8 +46,12 @@ class Candidate:
     passage_rank: int
     start: int  # offsets into the document text
     end: int
-    score: float
+    score: float  # similarity to the question, shared rare words, the kind of detail asked for
     vector: np.ndarray
+    relevance: float | None = None  # the relevance model's P(this sentence answers), when it ran
+
+    def rank_key(self, relevance_weight: float) -> float:
+        return self.score + relevance_weight * (self.relevance or 0.0)
 
     @property
     def quote(self) -> str:
@@ -52,6 +69,7 @@ class Selection:
     sentences: list[Candidate]
     evidence: float  # how well the best sentence matches the question
     as_list: bool
+    relevance: float | None = None  # the best chosen sentence's P(answers), when the model ran
 
 
 def stems(text: str) -> set[str]:
@@ -64,10 +82,10 @@ def _checked_question(request: AnswerRequest) -> str:
     return request.question if request.language == "en" else f"{request.question} {request.english_query}"
 
 
-def unanswered(request: AnswerRequest, texts: list[str]) -> str | None:
+def unanswered(request: AnswerRequest, texts: list[str], rules: frozenset[str] = frozenset(RULES)) -> str | None:
     """Why these answer sentences do not answer the request's question (a message key), or None."""
     return unanswered_reason(_checked_question(request), texts, [p.chunk.text for p in request.passages],
-                             request.snapshot.lexical, request.snapshot.coverage, request.language)
+                             request.snapshot.lexical, request.snapshot.coverage, request.language, rules)
 
 
 def unscoped(request: AnswerRequest, texts: list[str]) -> str | None:
@@ -81,7 +99,10 @@ class ExtractiveAnswerer:
     def __init__(self, *, max_sentences: int = 4, abstain_below: float = 0.47,
                  weak_below: float = 0.5, min_sentence_words: int = 4, lexical_weight: float = 0.3,
                  detail_weight: float = 0.2, action_weight: float = 0.2, keep_ratio: float = 0.7,
-                 duplicate_cosine: float = 0.97) -> None:
+                 duplicate_cosine: float = 0.97, relevance: Relevance | None = None, relevance_top: int = 12,
+                 relevance_weight: float = 1.0, relevance_abstain_below: float = 0.0,
+                 repeats: SupportScorer | None = None,
+                 repeat_cosine: float = 0.8, rules: frozenset[str] = frozenset(RULES)) -> None:
         self.max_sentences = max_sentences
         self.abstain_below = abstain_below
         self.weak_below = weak_below
@@ -91,6 +112,15 @@ class ExtractiveAnswerer:
         self.action_weight = action_weight
         self.keep_ratio = keep_ratio
         self.duplicate_cosine = duplicate_cosine
+        self.relevance = relevance
+        self.relevance_top = relevance_top
+        self.relevance_weight = relevance_weight
+        self.relevance_abstain_below = relevance_abstain_below
+        # Its judge decides whether the sentences already chosen say what a candidate says; it
+        # loads on first use, so an answer with no look-alike sentences never loads a model.
+        self.repeats_scorer = repeats
+        self.repeat_cosine = repeat_cosine
+        self.rules = rules  # answerability.RULES that may decline an answer
 
     def stream(self, request: AnswerRequest) -> Iterator[StreamEvent]:
         """The answer is complete at once; it is streamed sentence by sentence so every interface
@@ -104,13 +134,19 @@ class ExtractiveAnswerer:
 
     def answer(self, request: AnswerRequest) -> Answer:
         candidates = self.candidates(request.snapshot, request.query, request.query_vector, request.passages)
+        # The model reads English questions; another language keeps similarity ranking until a
+        # multilingual model exists (its glossary terms are no question to read).
+        if self.relevance is not None and request.language == "en":
+            candidates = self.judged(request, candidates)
         selection = self.select(candidates)
         sentences, citations = _verified(selection)
         texts = [s.text for s in sentences]
         if not sentences or selection.evidence < self.abstain_below:
             # Weak evidence for a place the sources do not cover: saying what they do cover helps more.
             return self.abstention(request, "abstain_elsewhere" if unscoped(request, texts) else "abstain", texts)
-        reason = unanswered(request, texts)
+        # Near the topic, but no sentence gives what was asked ("the sheriff's salary").
+        reason = "abstain_missing_detail" if selection.relevance is not None and \
+            selection.relevance < self.relevance_abstain_below else unanswered(request, texts, self.rules)
         if reason is not None:
             return self.abstention(request, reason, texts)
         notices = [request.messages["weak_evidence"]] if selection.evidence < self.weak_below else []
@@ -165,25 +201,67 @@ class ExtractiveAnswerer:
                 found.append(candidate)
         return found
 
+    def judged(self, request: AnswerRequest, candidates: list[Candidate]) -> list[Candidate]:
+        """The `relevance_top` best candidates, each with the relevance model's verdict on whether
+        it answers the question; the rest are dropped (the model reads a few, not every sentence)."""
+        assert self.relevance is not None
+        top = sorted(candidates, key=lambda c: c.score, reverse=True)[:self.relevance_top]
+        # A follow-up is read as searched, with its topic.
+        question = request.query
+        texts = [candidate_text(str(c.chunk.meta.get("title", "")), display_text(c.quote)) for c in top]
+        for candidate, probability in zip(top, self.relevance.probabilities([(question, t) for t in texts]),
+                                          strict=True):
+            candidate.relevance = probability
+        return top
+
     def select(self, candidates: list[Candidate]) -> Selection:
         if not candidates:
             return Selection([], 0.0, False)
-        ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
-        best = ranked[0].score
+        weight = self.relevance_weight
+        ranked = sorted(candidates, key=lambda c: c.rank_key(weight), reverse=True)
+        best = ranked[0].rank_key(weight)
         chosen: list[Candidate] = []
         for candidate in ranked:
-            if len(chosen) == self.max_sentences or candidate.score < self.keep_ratio * best:
+            if len(chosen) == self.max_sentences or candidate.rank_key(weight) < self.keep_ratio * best:
                 break
             if any(_near_duplicate(candidate, other, self.duplicate_cosine) for other in chosen):
                 continue
-            chosen.append(candidate)
-        # Read as a passage: groups in order of their best sentence, sentences in text order.
+            place = self.place(candidate, chosen)
+            if place == len(chosen):
+                chosen.append(candidate)
+            elif place is not None:
+                chosen[place] = candidate
+        as_list = sum(c.is_list_item for c in chosen) >= max(2, len(chosen) // 2 + 1)
+        # The sentence that answers best goes first (a list keeps its own order); the rest read
+        # as a passage: groups in order of their best sentence, sentences in text order.
+        lead = [] if as_list else chosen[:1]
         group_rank: dict[str, int] = {}
         for candidate in chosen:
             group_rank.setdefault(candidate.chunk.chunk_id, len(group_rank))
-        chosen.sort(key=lambda c: (group_rank[c.chunk.chunk_id], c.start))
-        as_list = sum(c.is_list_item for c in chosen) >= max(2, len(chosen) // 2 + 1)
-        return Selection(chosen, best, as_list)
+        chosen = lead + sorted(chosen[len(lead):], key=lambda c: (group_rank[c.chunk.chunk_id], c.start))
+        relevance = max((c.relevance for c in chosen if c.relevance is not None), default=None)
+        return Selection(chosen, max(c.score for c in chosen), as_list, relevance)
+
+
+    def place(self, candidate: Candidate, chosen: list[Candidate]) -> int | None:
+        """Where `candidate` goes among the chosen sentences: appended (len(chosen)), in place of
+        a chosen sentence it states and adds to (its index), or nowhere (None) when the chosen
+        sentence most like it already states it. The support scorer decides both, read against
+        that one most alike sentence, and only when the two are alike (cosine at or above
+        `repeat_cosine`), so an answer costs a few judge calls at most."""
+        if self.repeats_scorer is None or not chosen or not candidate.vector.any():
+            return len(chosen)
+        index, cosine = max(((i, float(candidate.vector @ o.vector)) for i, o in enumerate(chosen)),
+                            key=lambda pair: pair[1])
+        if cosine < self.repeat_cosine:
+            return len(chosen)
+        text, other = display_text(candidate.quote), display_text(chosen[index].quote)
+        # The scorer's exact checks come first: "10 points" is never stated by "6 to 9 points".
+        says_other, said_by_other = (support.verdict is Verdict.SUPPORTED for support in
+                                     self.repeats_scorer.score_many([(other, text), (text, other)]))
+        if said_by_other:
+            return None
+        return index if says_other else len(chosen)
 
 
 def _near_duplicate(a: Candidate, b: Candidate, threshold: float) -> bool:

@@ -278,7 +278,7 @@ class LLMAnswerer:
         if not passages:
             yield StreamEvent(EventKind.DONE, answer=self.fallback.answer(request))
             return
-        hold = HoldBack(lambda texts: unanswered(request, texts))
+        hold = HoldBack(lambda texts: unanswered(request, texts, self.fallback.rules))
         started = time.perf_counter()
         evidence = [windows(p.chunk, self.window_sentences) for p in passages]
         whole = [chunk_evidence(p.chunk) for p in passages]
@@ -318,7 +318,7 @@ class LLMAnswerer:
             answer = self.fallback.answer(request)
             answer.notices.insert(0, problem)
             answer.removed = removed
-        elif reason := unanswered(request, [c.text for c in verified]):
+        elif reason := unanswered(request, [c.text for c in verified], self.fallback.rules):
             # Verified, but not an answer to what was asked (the model wrote "the report" where
             # the question named the CJJ report, or a statewide count for a named town): the
             # extractive answer, which picks sentences with the detail or abstains. None of the
