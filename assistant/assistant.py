@@ -23,7 +23,7 @@ from assistant.retrieve.rerank import make_reranker
 from assistant.retrieve.rewrite import rewrite_follow_up
 from assistant.settings import Settings
 from assistant.types import Answer, AnswerRequest, EventKind, StreamEvent
-from assistant.verify.scorer import shared_scorer
+from assistant.verify.scorer import repeat_scorer, shared_scorer
 
 
 class Assistant:
@@ -40,18 +40,17 @@ class Assistant:
             top_k=retrieve.top_k, per_doc_limit=retrieve.per_doc_limit, rrf_k=retrieve.rrf_k)
         self.crosslingual = CrossLingualRetriever(self.retriever, retrieve.rrf_k)
         answer, llm = settings.answer, settings.llm
-        scorer = shared_scorer(settings)
         self.extractive = ExtractiveAnswerer(
             max_sentences=answer.max_answer_sentences, abstain_below=answer.abstain_below,
             weak_below=answer.weak_below, min_sentence_words=answer.min_sentence_words,
             relevance=make_relevance(answer.relevance), relevance_top=answer.relevance_top,
             relevance_weight=answer.relevance_weight, relevance_abstain_below=answer.relevance_abstain_below,
-            repeats=scorer if answer.repeat_cosine < 1.0 else None, repeat_cosine=answer.repeat_cosine,
+            repeats=repeat_scorer(settings) if answer.repeat_cosine < 1.0 else None, repeat_cosine=answer.repeat_cosine,
             rules=parse_rules(answer.rules))
         # With an LLM backend, a chat model writes and the support scorer decides what is shown.
         chat_model = make_chat_model(settings)
         self.generator = None if chat_model is None else LLMAnswerer(
-            chat_model, answer.prompts_dir, scorer, fallback=self.extractive,
+            chat_model, answer.prompts_dir, shared_scorer(settings), fallback=self.extractive,
             max_passages=llm.passages, max_sentences=answer.max_answer_sentences,
             unsupported=llm.unsupported, min_verified=llm.min_verified, timeout_s=llm.timeout_s,
             min_claim_words=llm.min_claim_words, window_sentences=llm.window_sentences,

@@ -91,8 +91,8 @@ class AnswerSettings:
     relevance_weight: float = setting(1.0, "Weight of the relevance model's probability in ranking answer "
                                            "sentences (evals/relevance/calibrate.py measures it on dev)")
     repeat_cosine: float = setting(0.8, "An answer sentence this alike (cosine) to one already chosen is checked "
-                                        "by the support judge: one that repeats it is left out, one that says it "
-                                        "and more takes its place; 1.0: never")
+                                        "by the support judge, numbers check first: one that repeats it is left "
+                                        "out, one that says it and more takes its place; 1.0: never")
     rules: str = setting("declines,scope,detail,focus", "Named rules that may decline an answer (answer/"
                                                        "answerability.py): declines, scope, detail, focus")
     relevance_abstain_below: float = setting(0.0, "If no chosen sentence's relevance reaches this, the answer "

@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+import pytest
 
+from assistant.answer.answerability import answer_types, declined_by_policy, parse_rules, wanted_details
 from assistant.answer.extractive import Candidate, ExtractiveAnswerer
-from assistant.types import Chunk, Verdict
+from assistant.errors import UserError
+from assistant.types import Chunk
 from assistant.verify.checks import CHECKS
 from assistant.verify.scorer import SupportScorer
 
@@ -18,10 +21,11 @@ SENTENCES = [
 ]
 
 
-def _candidates(scores: list[float], vectors: list[list[float]] | None = None) -> list[Candidate]:
-    text = " ".join(SENTENCES)
+def _candidates(scores: list[float], vectors: list[list[float]] | None = None,
+                sentences: list[str] = SENTENCES) -> list[Candidate]:
+    text = " ".join(sentences)
     spans, at = [], 0
-    for sentence in SENTENCES:
+    for sentence in sentences:
         spans.append((at, at + len(sentence)))
         at += len(sentence) + 1
     chunk = Chunk("c1", "doc", text, 0, len(text), "", None, {"title": "Report"}, spans)
@@ -88,7 +92,7 @@ class _FakeJudge:
         return [1.0 if pair in self.supports else 0.0 for pair in pairs]
 
 
-def _FakeScorer(judge: _FakeJudge) -> SupportScorer:
+def _scorer(judge: _FakeJudge) -> SupportScorer:
     return SupportScorer(judge, CHECKS_USED)
 
 
@@ -98,21 +102,25 @@ ALIKE = [[1.0, 0.0], [0.9, 0.436], [0.0, 1.0]]  # the first two alike (cosine 0.
 
 def test_a_sentence_the_chosen_one_already_states_is_left_out():
     judge = _FakeJudge({(SENTENCES[1], SENTENCES[0])})  # the first states the second
-    answerer = ExtractiveAnswerer(keep_ratio=0.1, repeats=_FakeScorer(judge), repeat_cosine=0.8)
+    answerer = ExtractiveAnswerer(keep_ratio=0.1, repeats=_scorer(judge), repeat_cosine=0.8)
     kept = [c.quote for c in answerer.select(_candidates([0.9, 0.8, 0.7], ALIKE)).sentences]
     assert kept == [SENTENCES[0], SENTENCES[2]]
 
 
 def test_a_sentence_that_states_the_chosen_one_and_more_takes_its_place():
     judge = _FakeJudge({(SENTENCES[1], SENTENCES[0])})  # the counted sentence states the other, and more
-    answerer = ExtractiveAnswerer(keep_ratio=0.1, repeats=_FakeScorer(judge), repeat_cosine=0.8)
+    answerer = ExtractiveAnswerer(keep_ratio=0.1, repeats=_scorer(judge), repeat_cosine=0.8)
     kept = [c.quote for c in answerer.select(_candidates([0.8, 0.9, 0.7], ALIKE)).sentences]
     assert kept == [SENTENCES[0], SENTENCES[2]]
 
 
 def test_alike_sentences_that_each_add_something_are_both_kept():
-    answerer = ExtractiveAnswerer(keep_ratio=0.1, repeats=_FakeScorer(_FakeJudge(set())), repeat_cosine=0.8)
+    judge = _FakeJudge(set())
+    judged: list[tuple[str, str]] = []
+    judge.probabilities = lambda pairs: judged.extend(pairs) or [0.0] * len(pairs)  # type: ignore[method-assign]
+    answerer = ExtractiveAnswerer(keep_ratio=0.1, repeats=_scorer(judge), repeat_cosine=0.8)
     assert len(answerer.select(_candidates([0.9, 0.8, 0.7], ALIKE)).sentences) == 3
+    assert (SENTENCES[1], SENTENCES[0]) in judged  # the other way the numbers check decides alone
 
 
 def test_sentences_unlike_each_other_are_never_judged():
@@ -120,14 +128,46 @@ def test_sentences_unlike_each_other_are_never_judged():
         def probabilities(self, pairs: Sequence[tuple[str, str]]) -> list[float]:
             raise AssertionError("judged sentences that are not alike")
 
-    answerer = ExtractiveAnswerer(keep_ratio=0.1, repeats=_FakeScorer(Refusing(set())), repeat_cosine=0.8)
+    answerer = ExtractiveAnswerer(keep_ratio=0.1, repeats=_scorer(Refusing(set())), repeat_cosine=0.8)
     vectors = [[1.0, 0.0], [0.0, 1.0], [0.6, -0.8]]
     assert len(answerer.select(_candidates([0.9, 0.8, 0.7], vectors)).sentences) == 3
 
 
 def test_a_sentence_with_a_number_the_other_lacks_is_never_taken_for_a_repeat():
-    ten = "A person with 10 points is classed as a gang member."
-    nine = "A person with 6 to 9 points is classed as a gang associate."
-    scorer = SupportScorer(_FakeJudge({(ten, nine), (nine, ten)}), CHECKS_USED)  # a judge blind to numbers
-    supports = scorer.score_many([(ten, nine), (nine, ten)])
-    assert all(s.verdict is not Verdict.SUPPORTED for s in supports)
+    points = ["A person with 10 points is classed as a gang member.",
+              "A person with 6 to 9 points is classed as a gang associate.", SENTENCES[2]]
+    # A judge blind to numbers says each states the other; the numbers check keeps both.
+    judge = _FakeJudge({(points[0], points[1]), (points[1], points[0])})
+    answerer = ExtractiveAnswerer(keep_ratio=0.1, repeats=_scorer(judge), repeat_cosine=0.8)
+    assert len(answerer.select(_candidates([0.9, 0.8, 0.7], ALIKE, points)).sentences) == 3
+    without_numbers = ExtractiveAnswerer(keep_ratio=0.1, repeats=SupportScorer(judge, ()), repeat_cosine=0.8)
+    assert len(without_numbers.select(_candidates([0.9, 0.8, 0.7], ALIKE, points)).sentences) == 2
+
+
+def test_the_evidence_score_is_the_best_match_even_after_a_replacement():
+    judge = _FakeJudge({(SENTENCES[1], SENTENCES[0])})
+    answerer = ExtractiveAnswerer(keep_ratio=0.1, repeats=_scorer(judge), repeat_cosine=0.8)
+    assert answerer.select(_candidates([0.8, 0.9, 0.7], ALIKE)).evidence == pytest.approx(0.9)
+
+
+def test_rules_are_named_and_a_typo_is_an_error():
+    assert parse_rules("declines, scope") == {"declines", "scope"}
+    assert parse_rules("") == frozenset()
+    with pytest.raises(UserError, match="unknown rule focsu"):
+        parse_rules("scope,focsu")
+
+
+def test_policy_declines_and_answer_types_read_from_data():
+    assert declined_by_policy("How do I apply for a green card?", []) == "abstain_immigration_case"
+    assert declined_by_policy("How do I apply for a green card?",
+                              ["You can apply for a green card through a family petition."]) is None
+    assert declined_by_policy("How many people are in the Plymouth jail right now?", []) == "abstain_live"
+    assert declined_by_policy("How many detainers did ICE send in 2024?", []) is None
+    date = answer_types()["date"]
+    assert date.asked_by("WHEN did it start?")  # questions are read without regard to case
+    tests = wanted_details("When was the policy adopted?")
+    assert tests[0]("It was adopted in May 2019.") and not tests[0]("Officers may ask for it.")
+    website = wanted_details("What is the website for the hotline?")[0]
+    assert website("See WWW.MASS.GOV for details.") and not website("Call them.")
+    count = wanted_details("How many of the 62 departments answered?")[0]
+    assert count("Of the 62 departments, 38 answered.") and not count("All 62 departments were asked.")

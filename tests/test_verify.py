@@ -280,3 +280,5 @@ def test_windows_fit_the_budget_and_leave_no_text_unread() -> None:
     assert all(f"word{i}" in read for i in range(60)) and "2019" in read
     assert windows("the detainer was lifted", evidence, 80, len, limit=1)[0].endswith("lifted in 2019.")
     assert windows("x", "Fits whole.", 80, len, limit=1) == ["Fits whole."]
+    two = "A" * 39 + ". " + "B" * 39 + "."  # 40 characters each, 81 joined
+    assert all(len(w) <= 80 for w in windows("x", two, 80, len, limit=10))

@@ -50,17 +50,26 @@ def _question_data() -> dict[str, Any]:
     return tomllib.loads((files("assistant.answer") / "answer_types.toml").read_text(encoding="utf-8"))
 
 
-def _patterns(found: list[str], flags: int = re.I) -> tuple[re.Pattern[str], ...]:
+@cache
+def _patterns(found: tuple[str, ...], flags: int = re.I) -> tuple[re.Pattern[str], ...]:
     return tuple(re.compile(p, flags) for p in found)
 
 
 @cache
 def answer_types() -> dict[str, AnswerType]:
-    return {name: AnswerType(name, _patterns(row["asks"]),
-                             re.compile(row["gives"]) if "gives" in row else None,
-                             tuple(row.get("gives_any", ())), bool(row.get("new_number", False)),
-                             bool(row.get("needs_focus", True)))
-            for name, row in _question_data()["types"].items()}
+    """The types of answer_types.toml, checked once: each gives something, by names that exist."""
+    rows = _question_data()["types"]
+    found = {name: AnswerType(name, _patterns(tuple(row["asks"])),
+                              re.compile(row["gives"]) if "gives" in row else None,
+                              tuple(row.get("gives_any", ())), bool(row.get("new_number", False)),
+                              bool(row.get("needs_focus", True)))
+             for name, row in rows.items()}
+    for answer_type in found.values():
+        unknown = [n for n in answer_type.gives_any if n not in found]
+        if unknown or not (answer_type.gives or answer_type.gives_any or answer_type.new_number):
+            raise ValueError(f"answer_types.toml [types.{answer_type.name}]: give `gives`, `new_number` or "
+                             f"`gives_any` naming known types (unknown: {', '.join(unknown) or 'none'})")
+    return found
 
 
 def _gives(answer_type: AnswerType, question: str) -> Callable[[str], bool]:
@@ -71,8 +80,7 @@ def _gives(answer_type: AnswerType, question: str) -> Callable[[str], bool]:
         tests = [_gives(answer_types()[name], question) for name in answer_type.gives_any]
         return lambda text: any(test(text) for test in tests)
     pattern = answer_type.gives
-    assert pattern is not None, f"answer type {answer_type.name} gives nothing"
-    return lambda text: bool(pattern.search(text))
+    return lambda text: bool(pattern and pattern.search(text))
 
 
 def asked_types(question: str) -> list[AnswerType]:
@@ -80,7 +88,7 @@ def asked_types(question: str) -> list[AnswerType]:
 
 
 def asks_for_actions(question: str) -> bool:
-    return any(p.search(question) for p in _patterns(_question_data()["actions"]["asks"]))
+    return any(p.search(question) for p in _patterns(tuple(_question_data()["actions"]["asks"])))
 
 
 def wanted_details(question: str) -> list[Callable[[str], bool]]:
@@ -92,8 +100,8 @@ def wanted_details(question: str) -> list[Callable[[str], bool]]:
 def declined_by_policy(question: str, sentences: list[str]) -> str | None:
     """The message key of a policy decline (answer_types.toml [declines]) that applies, or None."""
     for message, row in _question_data()["declines"].items():
-        if all(p.search(question) for p in _patterns(row["question"])):
-            sentence = _patterns(row.get("sentence", []))
+        if all(p.search(question) for p in _patterns(tuple(row["question"]))):
+            sentence = _patterns(tuple(row.get("sentence", ())))
             if not sentence or not any(all(p.search(s) for p in sentence) for s in sentences):
                 return message
     return None

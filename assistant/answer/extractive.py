@@ -143,10 +143,11 @@ class ExtractiveAnswerer:
         texts = [s.text for s in sentences]
         if not sentences or selection.evidence < self.abstain_below:
             # Weak evidence for a place the sources do not cover: saying what they do cover helps more.
-            return self.abstention(request, "abstain_elsewhere" if unscoped(request, texts) else "abstain", texts)
-        # Near the topic, but no sentence gives what was asked ("the sheriff's salary").
-        reason = "abstain_missing_detail" if selection.relevance is not None and \
-            selection.relevance < self.relevance_abstain_below else unanswered(request, texts, self.rules)
+            elsewhere = "scope" in self.rules and unscoped(request, texts)
+            return self.abstention(request, "abstain_elsewhere" if elsewhere else "abstain", texts)
+        reason = unanswered(request, texts, self.rules)
+        if reason is None and selection.relevance is not None and selection.relevance < self.relevance_abstain_below:
+            reason = "abstain_missing_detail"  # near the topic, but no sentence gives what was asked
         if reason is not None:
             return self.abstention(request, reason, texts)
         notices = [request.messages["weak_evidence"]] if selection.evidence < self.weak_below else []
@@ -240,8 +241,8 @@ class ExtractiveAnswerer:
             group_rank.setdefault(candidate.chunk.chunk_id, len(group_rank))
         chosen = lead + sorted(chosen[len(lead):], key=lambda c: (group_rank[c.chunk.chunk_id], c.start))
         relevance = max((c.relevance for c in chosen if c.relevance is not None), default=None)
-        return Selection(chosen, max(c.score for c in chosen), as_list, relevance)
-
+        # The best match found, even when a sentence that says it and more took its place.
+        return Selection(chosen, max(c.score for c in ranked[:1] + chosen), as_list, relevance)
 
     def place(self, candidate: Candidate, chosen: list[Candidate]) -> int | None:
         """Where `candidate` goes among the chosen sentences: appended (len(chosen)), in place of

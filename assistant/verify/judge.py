@@ -80,19 +80,21 @@ def windows(claim: str, evidence: str, budget: int, measure: Callable[[str], int
     """Evidence cut for a judge that reads at most `budget` (in `measure`'s units: tokens for
     the cross-encoder, characters for the LLM): the evidence as-is when it fits, else
     overlapping sentence windows, the `limit` sharing the most words with the claim first. A
-    sentence longer than the budget is cut between words, so no text goes unread."""
+    sentence longer than the budget is cut between words, so no text goes unread (a single word
+    longer than the budget stays whole)."""
     if measure(evidence) <= budget:
         return [evidence]
     pieces = [piece for sentence in split_sentences(evidence) or [evidence]
               for piece in _fitted(sentence, budget, measure)]
     sizes = [measure(p) for p in pieces]
+    joiner = measure(" ")  # pieces are joined with a space: a character for the LLM, no token
     found: list[str] = []
     first = 0
     while first < len(pieces):
         last, used = first, sizes[first]
-        while last + 1 < len(pieces) and used + sizes[last + 1] <= budget:
+        while last + 1 < len(pieces) and used + joiner + sizes[last + 1] <= budget:
             last += 1
-            used += sizes[last]
+            used += joiner + sizes[last]
         found.append(" ".join(pieces[first:last + 1]))
         if last + 1 >= len(pieces):
             break
@@ -108,11 +110,12 @@ def _fitted(sentence: str, budget: int, measure: Callable[[str], int]) -> list[s
     runs: list[str] = []
     current: list[str] = []
     used = 0
+    joiner = measure(" ")
     for word in sentence.split():
-        size = measure(word) + 1
+        size = measure(word) + (joiner if current else 0)
         if current and used + size > budget:
             runs.append(" ".join(current))
-            current, used = [], 0
+            current, used, size = [], 0, measure(word)
         current.append(word)
         used += size
     runs.append(" ".join(current))

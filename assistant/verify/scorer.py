@@ -126,3 +126,12 @@ def make_judge(choice: str, settings: Settings | None = None) -> EntailmentJudge
 def shared_scorer(settings: Settings) -> SupportScorer:
     """One scorer per configuration and process, so its judge model loads once."""
     return SupportScorer.from_settings(settings)
+
+
+@lru_cache(maxsize=4)
+def repeat_scorer(settings: Settings) -> SupportScorer:
+    """The scorer that tells whether one answer sentence states another: the configured judge
+    (the cross-encoder in place of the LLM, which would cost seconds a pair) behind the numbers
+    check always, so "10 points" is never stated by "6 to 9 points" whatever verify.checks says."""
+    choice = "builtin" if settings.verify.judge.strip().lower() == "llm" else settings.verify.judge
+    return SupportScorer(lambda: make_judge(choice, settings), (CHECKS["numbers"],))

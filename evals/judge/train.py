@@ -221,7 +221,8 @@ def main() -> int:
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--lr", type=float, default=1e-4, help="encoder learning rate (the head gets 20x)")
     parser.add_argument("--max-length", type=int, help="tokens per pair (default: the task's)")
-    parser.add_argument("--out", type=Path, help="model folder (default: the task's, in assistant/models/)")
+    parser.add_argument("--out", type=Path, help="model folder (default: the task's: assistant/models/judge/, "
+                        "evals/relevance/model/)")
     args = parser.parse_args()
     task = TASKS[args.task]
     args.max_length = args.max_length or task.max_length
