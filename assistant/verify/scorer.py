@@ -133,5 +133,7 @@ def repeat_scorer(settings: Settings) -> SupportScorer:
     """The scorer that tells whether one answer sentence states another: the configured judge
     (the cross-encoder in place of the LLM, which would cost seconds a pair) behind the numbers
     check always, so "10 points" is never stated by "6 to 9 points" whatever verify.checks says."""
-    choice = "builtin" if settings.verify.judge.strip().lower() == "llm" else settings.verify.judge
-    return SupportScorer(lambda: make_judge(choice, settings), (CHECKS["numbers"],))
+    if settings.verify.judge.strip().lower() == "llm":
+        return SupportScorer(lambda: make_judge("builtin", settings), (CHECKS["numbers"],))
+    # The same judge the answer's verification loads, not a second copy of the model.
+    return SupportScorer(lambda: shared_scorer(settings).judge, (CHECKS["numbers"],))
