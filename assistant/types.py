@@ -64,6 +64,12 @@ class Chunk:
     # Sentence spans as offsets into the *document* text, so quotes need no re-splitting.
     sentences: list[tuple[int, int]] = field(default_factory=list)
 
+    @property
+    def heading(self) -> str:
+        """Where the chunk stands: its document's title and its section. A clause of an agreement
+        or a row of a table leans on them for the names it does not repeat."""
+        return f"{self.meta.get('title', '')} {self.section}".strip()
+
     def to_record(self) -> dict[str, Any]:
         return asdict(self)
 

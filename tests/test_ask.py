@@ -145,6 +145,19 @@ def test_focus_is_the_rarest_asked_word_and_ties_go_to_the_better_ranked_passage
     assert unanswered_reason(question, ["The budget grew in 2025."], passages, vocabulary) == "abstain_missing_detail"
 
 
+def test_a_clause_is_read_under_its_heading_but_the_detail_must_be_in_the_clause():
+    vocabulary = _Vocabulary({"troy": 6.0, "notice": 2.0})
+    question = "How much notice must Troy police get before the agreement ends?"
+    passages = ["The LEA will receive 90 days notice of termination."]
+    clause = ["The LEA will receive 90 days notice of termination."]
+    assert unanswered_reason(question, clause, passages, vocabulary) == "abstain_missing_detail"
+    assert unanswered_reason(question, clause, passages, vocabulary,
+                             headings=["Troy 287(g) agreement XX. TERMINATION"]) is None
+    # The heading names what the question is about; it never supplies the number asked for.
+    assert unanswered_reason(question, ["The LEA may end the agreement."], passages, vocabulary,
+                             headings=["Troy agreement: 90 days"]) == "abstain_missing_detail"
+
+
 def test_where_to_report_wants_a_phone_number_or_web_address():
     vocabulary = _Vocabulary({"shoved": 9.0})
     question = "an agent shoved my mom. where do i report that"

@@ -201,12 +201,17 @@ def parse_rules(text: str) -> frozenset[str]:
 
 def unanswered_reason(question: str, sentences: list[str], passages: list[str], vocabulary: Vocabulary,
                       coverage: Coverage | None = None, language: str = "en",
-                      rules: frozenset[str] = frozenset(RULES)) -> str | None:
+                      rules: frozenset[str] = frozenset(RULES), headings: list[str] | None = None) -> str | None:
     """Why the chosen sentences do not answer `question`, or None if they may. Without the
     index's `coverage`, the scope of the knowledge base is not checked. The rules, by name:
     `declines` (answer_types.toml's policy declines), `scope` (a name no document covers),
     `detail` (one sentence must give the answer type asked for) and `focus` (that sentence
     must also name the question's rarest word and its names).
+
+    `headings[i]` is where sentences[i] stands (Chunk.heading: its document's title and section).
+    A sentence is read under it for what the question is about, as a person reads a citation:
+    "The LEA will provide 90 days' notice" under "Troy, New Hampshire 287(g) agreement ·
+    XX. TERMINATION" is about Troy's agreement. The asked-for detail itself must be in the sentence.
 
     Adding sentences can only turn a reason into None, never the other way (each check wants
     one sentence with the detail, or asks about the question alone): generated answers rely on
@@ -214,7 +219,8 @@ def unanswered_reason(question: str, sentences: list[str], passages: list[str], 
     declined = declined_by_policy(question, sentences) if "declines" in rules else None
     if declined:
         return declined
-    if "scope" in rules and coverage is not None and outside_scope(question, sentences, coverage, language):
+    read = [f"{h} {s}" for s, h in zip(sentences, headings or [""] * len(sentences), strict=True)]
+    if "scope" in rules and coverage is not None and outside_scope(question, read, coverage, language):
         return "abstain_elsewhere"
     asked = asked_types(question) if "detail" in rules else []
     if asked:
@@ -224,8 +230,8 @@ def unanswered_reason(question: str, sentences: list[str], passages: list[str], 
         # "How many detainers did Worcester police get?" is not answered by a statewide count.
         names = {n.lower() for n in _QUESTION_NAME.findall(question)} - _everywhere(coverage) \
             if "focus" in rules else set()
-        if not any(all(test(s) for test in tests) and (focus is None or focus in vocabulary.terms(s))
-                   and all(n in s.lower() for n in names) for s in sentences):
+        if not any(all(test(s) for test in tests) and (focus is None or focus in vocabulary.terms(r))
+                   and all(n in r.lower() for n in names) for s, r in zip(sentences, read, strict=True)):
             return "abstain_missing_detail"
     return None
 

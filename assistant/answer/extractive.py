@@ -82,10 +82,13 @@ def _checked_question(request: AnswerRequest) -> str:
     return request.question if request.language == "en" else f"{request.question} {request.english_query}"
 
 
-def unanswered(request: AnswerRequest, texts: list[str], rules: frozenset[str] = frozenset(RULES)) -> str | None:
-    """Why these answer sentences do not answer the request's question (a message key), or None."""
+def unanswered(request: AnswerRequest, texts: list[str], headings: list[str],
+               rules: frozenset[str] = frozenset(RULES)) -> str | None:
+    """Why these answer sentences, each under its chunk's heading, do not answer the request's
+    question (a message key), or None."""
     return unanswered_reason(_checked_question(request), texts, [p.chunk.text for p in request.passages],
-                             request.snapshot.lexical, request.snapshot.coverage, request.language, rules)
+                             request.snapshot.lexical, request.snapshot.coverage, request.language, rules,
+                             headings)
 
 
 def unscoped(request: AnswerRequest, texts: list[str]) -> str | None:
@@ -139,13 +142,13 @@ class ExtractiveAnswerer:
         if self.relevance is not None and request.language == "en":
             candidates = self.judged(request, candidates)
         selection = self.select(candidates)
-        sentences, citations = _verified(selection)
+        sentences, citations, headings = _verified(selection)
         texts = [s.text for s in sentences]
         if not sentences or selection.evidence < self.abstain_below:
             # Weak evidence for a place the sources do not cover: saying what they do cover helps more.
             elsewhere = "scope" in self.rules and unscoped(request, texts)
             return self.abstention(request, "abstain_elsewhere" if elsewhere else "abstain", texts)
-        reason = unanswered(request, texts, self.rules)
+        reason = unanswered(request, texts, headings, self.rules)
         if reason is None and selection.relevance is not None and selection.relevance < self.relevance_abstain_below:
             reason = "abstain_missing_detail"  # near the topic, but no sentence gives what was asked
         if reason is not None:
@@ -274,10 +277,12 @@ def _near_duplicate(a: Candidate, b: Candidate, threshold: float) -> bool:
     return len(left & right) / max(1, len(left | right)) >= 0.6
 
 
-def _verified(selection: Selection) -> tuple[list[Sentence], list[Citation]]:
-    """Keep only sentences whose quote verifies against the stored passage text."""
+def _verified(selection: Selection) -> tuple[list[Sentence], list[Citation], list[str]]:
+    """Keep only sentences whose quote verifies against the stored passage text; with each, its
+    chunk's heading."""
     sentences: list[Sentence] = []
     citations: list[Citation] = []
+    headings: list[str] = []
     for candidate in selection.sentences:
         chunk, quote = candidate.chunk, candidate.quote
         text = display_text(quote)  # markdown removed
@@ -286,4 +291,5 @@ def _verified(selection: Selection) -> tuple[list[Sentence], list[Citation]]:
             continue
         citations.append(Citation.quoting(len(citations) + 1, chunk, candidate.start, candidate.end))
         sentences.append(Sentence(text=text, citations=[len(citations)], support=1.0))
-    return sentences, citations
+        headings.append(chunk.heading)
+    return sentences, citations, headings

@@ -173,8 +173,8 @@ class SentenceStream:
         return fresh
 
 
-# Why verified sentences do not answer the question (a reason key in prompts/messages.toml), or None.
-Unanswered = Callable[[list[str]], str | None]
+# Why the verified sentences do not answer the question (a reason key in prompts/messages.toml), or None.
+Unanswered = Callable[[list[Checked]], str | None]
 
 
 class HoldBack:
@@ -194,7 +194,7 @@ class HoldBack:
         for event in events:
             self.held.append(event)
             if self.reason is not None and event.kind is EventKind.SENTENCE:
-                self.reason = self.unanswered([c.text for c in checked if c.verified])
+                self.reason = self.unanswered([c for c in checked if c.verified])
             if self.reason is None:
                 yield from self.flush()
 
@@ -278,7 +278,7 @@ class LLMAnswerer:
         if not passages:
             yield StreamEvent(EventKind.DONE, answer=self.fallback.answer(request))
             return
-        hold = HoldBack(lambda texts: unanswered(request, texts, self.fallback.rules))
+        hold = HoldBack(lambda verified: self.unanswered(request, verified))
         started = time.perf_counter()
         evidence = [windows(p.chunk, self.window_sentences) for p in passages]
         whole = [chunk_evidence(p.chunk) for p in passages]
@@ -318,7 +318,7 @@ class LLMAnswerer:
             answer = self.fallback.answer(request)
             answer.notices.insert(0, problem)
             answer.removed = removed
-        elif reason := unanswered(request, [c.text for c in verified], self.fallback.rules):
+        elif reason := self.unanswered(request, verified):
             # Verified, but not an answer to what was asked (the model wrote "the report" where
             # the question named the CJJ report, or a statewide count for a named town): the
             # extractive answer, which picks sentences with the detail or abstains. None of the
@@ -332,6 +332,12 @@ class LLMAnswerer:
             answer = self._compose(request, checked, citations, removed)
         answer.timings_ms.update({k: round(v, 1) for k, v in timings.items()})
         yield StreamEvent(EventKind.DONE, answer=answer)
+
+    def unanswered(self, request: AnswerRequest, verified: list[Checked]) -> str | None:
+        """The extractive answerer's answerability checks on verified sentences, each read under
+        the heading of the first passage that backs it."""
+        headings = [request.passages[c.backing[0] - 1].chunk.heading for c in verified]
+        return unanswered(request, [c.text for c in verified], headings, self.fallback.rules)
 
     def _emit(self, raw: str, request: AnswerRequest, evidence: list[list[Window]], whole: list[str],
               checked: list[Checked], citations: dict[tuple[str, int], Citation]) -> Iterator[StreamEvent]:

@@ -292,4 +292,4 @@ def _partitions(chunks: list[Chunk]) -> dict[str, list[int]]:
 
 
 def _lexical_text(chunk: Chunk) -> str:
-    return f"{chunk.meta.get('title', '')} {chunk.section} {chunk.text}"
+    return f"{chunk.heading} {chunk.text}"
