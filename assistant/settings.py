@@ -69,8 +69,13 @@ class IndexSettings:
 class RetrieveSettings:
     candidates: int = setting(30, "Passages each of dense and BM25 search return before fusion")
     top_k: int = setting(10, "Passages kept after fusion and reranking")
-    per_doc_limit: int = setting(3, "At most this many of the kept passages come from one document")
+    per_doc_limit: int = setting(3, "At most this many of the kept passages come from one document, unless "
+                                    "better by diversity_yield")
+    diversity_yield: float = setting(0.8, "A passage past per_doc_limit goes ahead of any other passage scoring "
+                                          "under this share of its own score (0: behind every other)")
     rrf_k: int = setting(60, "The k of reciprocal rank fusion: larger flattens the rank weights")
+    rankings: str = setting("dense,bm25", "The rankings fused: 'dense' (chunk vectors), 'bm25', "
+                                                    "'sentences' (each chunk by its sentence closest to the query)")
     reranker: str = setting("sentence", "'sentence' reranks by the best-matching sentence; 'none' keeps the "
                                         "fused order")
 

@@ -21,11 +21,12 @@ _BOUNDARY = re.compile(r"[.!?][\"'”’)\]]*(?:\s\[\d{1,3}\])?\s+(?=[\"'“‘(
 _ENUMERATED_ITEM = re.compile(r"(?<=[:;])\s+(?=(?:(?:and|or)\s+)?\(?(?:\d{1,2}|[a-z]|[ivx]{1,5})\)\s)")
 _ABBREVIATIONS = {
     "v", "vs", "gov", "rep", "reps", "sen", "sens", "mr", "mrs", "ms", "dr", "st", "no", "nos",
-    "mass", "jan", "feb", "mar", "apr", "aug", "sept", "sep", "oct", "nov", "dec", "u.s", "c",
-    "ch", "inc", "co", "corp", "jr", "sr", "e.g", "i.e", "ct", "app", "supp", "al", "approx",
+    "mass", "jan", "feb", "mar", "apr", "aug", "sept", "sep", "oct", "nov", "dec", "c",
+    "ch", "inc", "co", "corp", "jr", "sr", "ct", "app", "supp", "al", "approx",
     "gen", "lt", "sgt", "det", "capt", "comm", "cmr", "stat", "art", "sec", "p", "pp", "vol",
-    "d", "f", "cir", "l", "ed", "fig", "u.s.c", "a.m", "p.m", "dept", "est", "ave", "mt",
+    "d", "f", "cir", "l", "ed", "fig", "dept", "est", "ave", "mt",
 }
+_DOTTED_INITIALS = re.compile(r"(?:[^\W\d_]\.)+[^\W\d_]$")
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*")
 _MD_LINK = re.compile(r"\[([^\]]*)\]\((?:[^()]|\([^()]*\))*\)")  # targets may hold one level of ()
 _MD_EMPHASIS = re.compile(r"(\*\*|__|`)")
@@ -125,8 +126,9 @@ def _is_abbreviation(text: str, sentence_start: int, period: int) -> bool:
             and text[token_start - 1] not in "(\"“":
         token_start -= 1
     token = text[token_start:period].lower()
-    # Initials ("J.") and known abbreviations ("Gov.", "U.S.", "c.") do not end sentences.
-    return token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha())
+    # Initials ("J."), dotted initials ("8 C.F.R. § 287.5", "U.S.C.") and known abbreviations
+    # ("Gov.", "c.") do not end sentences.
+    return token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha()) or bool(_DOTTED_INITIALS.match(token))
 
 
 def split_sentences(text: str) -> list[str]:

@@ -366,19 +366,19 @@ def write_report(reading: list[dict[str, Any]], run: dict[str, Any], summary: di
     unretrieved = [q["id"] for q in missed if not q["retrieved"]]
     lines += ["## Where the misses are", "",
               f"- Retrieved, then not quoted ({len(gated)}): {', '.join(gated) or 'none'}. The passage with the "
-              "answer was among those the answerer got; the extractive answerer's answerability gates then "
-              "abstained or chose another sentence. Those gates were written for the Massachusetts corpus: a "
-              "question naming a place outside Massachusetts (\"Troy, New Hampshire\") needs that place in the "
-              "quoted sentence, and so does a capitalised name in the question (\"Troy\"); one starting "
-              "\"When\" needs a date, \"Who\" a person's name; the rarest question word (\"BJS\") must be in "
-              "the sentence. A clause of an agreement or a table row repeats none of these: the document's "
-              "title and the section say them (assistant/answer/answerability.py, checked by hand for the four "
-              "in the run of this report: abstain_missing_detail, abstain_elsewhere).",
-              f"- Not retrieved ({len(unretrieved)}): {', '.join(unretrieved) or 'none'}. In the run of this "
-              "report: the Troy clauses rank below the agreement's first page and appendices, which name the "
-              "parties and so match every question about them, and at most two passages per document reach "
-              "the answerer (retrieve.per_doc_limit); the MassDOC addendum's review sentence shares its chunk "
-              "with a signature block's OCR, and ranks 120th by vector.", ""]
+              "answer was among those the answerer got. Each sentence is now read under its heading (the "
+              "document's title and section), so a clause need not repeat the names its title gives; what "
+              "still stops these, checked by hand for the run of 2026-12-02: the focus rule wants the "
+              "question's rarest word in the sentence or its heading, and \"BJS\" (the report's author) or "
+              "\"New Hampshire\" (on the agreement's first page only) are in neither; the Troy chief's name is "
+              "a line of an OCR'd contact block, too short to be a sentence; the warrantless-arrest answer "
+              "quotes the right page, but the clause it leads with says \"without warrant\", not the "
+              "fact's \"without a warrant\".",
+              f"- Not retrieved ({len(unretrieved)}): {', '.join(unretrieved) or 'none'}. In the run of "
+              "2026-12-02: the MassDOC clauses rank below the corpus's own summaries of the DOC agreement, "
+              "which MiniLM finds closer to the question than the clause that answers it (best-sentence "
+              "cosine 0.62 against 0.70); ranking chunks by their closest sentence as well "
+              "(retrieve.rankings) moves them from about 35th to 20th, not into the ten kept.", ""]
     path = REPORTS / "realdocs.md"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     (REPORTS / "realdocs.json").write_text(json.dumps({"summary": summary, "reading": reading, **run},

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
+import numpy as np
 import pytest
 
 from assistant.answer.answerability import focus_term, unanswered_reason
+from assistant.errors import UserError
 from assistant.ingest.loaders import load_document
-from assistant.retrieve.hybrid import diversify
+from assistant.retrieve.hybrid import best_sentence_similarity, diversify, parse_rankings
 from assistant.retrieve.rewrite import rewrite_follow_up
 from assistant.types import Answer, Chunk, Passage
 from tests.conftest import run_cli
@@ -104,6 +107,29 @@ def test_diversify_caps_passages_per_document():
     ranked = [passage("a", 0), passage("a", 1), passage("a", 2), passage("b", 0), passage("a", 3), passage("c", 0)]
     kept = diversify(ranked, per_doc_limit=2, top_k=4)
     assert [p.chunk.chunk_id for p in kept] == ["a#0", "a#1", "b#0", "c#0"]
+
+
+def test_a_passage_far_better_than_the_rest_is_not_held_back_by_the_per_document_limit():
+    def passage(doc: str, n: int, score: float) -> Passage:
+        return Passage(Chunk(f"{doc}#{n}", doc, "t", 0, 1, "", None, {}), score=score)
+
+    ranked = [passage("a", 0, 1.0), passage("a", 1, 0.98), passage("a", 2, 0.95), passage("b", 0, 0.9),
+              passage("c", 0, 0.5)]
+    # a#2 waits behind b#0, which is close to it, but not behind c#0, which is far below it.
+    assert [p.chunk.chunk_id for p in diversify(ranked, 2, 5, yield_ratio=0.8)] == ["a#0", "a#1", "b#0", "a#2", "c#0"]
+    assert [p.chunk.chunk_id for p in diversify(ranked, 2, 5, yield_ratio=0.0)] == ["a#0", "a#1", "b#0", "c#0", "a#2"]
+
+
+def test_chunks_rank_by_their_closest_sentence_and_rankings_are_named():
+    data = SimpleNamespace(sentence_vectors=np.array([[1, 0], [0, 1], [0.6, 0.8], [1, 0]], dtype=np.float16),
+                           sentence_rows=np.array([0, 2, 2, 3, 4]))
+    best = best_sentence_similarity(data, np.array([1.0, 0.0], dtype=np.float32))
+    assert best[0] == 1.0 and best[1] == -np.inf and abs(best[2] - 0.6) < 1e-3 and best[3] == 1.0
+    assert parse_rankings(" dense, bm25 ,dense") == ("dense", "bm25")
+    with pytest.raises(UserError, match="unknown sparse"):
+        parse_rankings("dense,sparse")
+    with pytest.raises(UserError, match="none given"):
+        parse_rankings(" , ")
 
 
 def test_rewrite_keeps_the_earlier_topic_and_its_names():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from assistant.ingest.chunker import ChunkerConfig, chunk_document
 from assistant.ingest.loaders import load_document
-from assistant.text import display_text, sentence_spans, words
+from assistant.text import display_text, sentence_spans, split_sentences, words
 from tests.conftest import CORPUS
 
 SAMPLE = """# Title
@@ -34,6 +34,12 @@ def test_sentences_respect_abbreviations_and_list_items():
         "Second item\n  continues here.",
         "Short text.",
     ]
+
+
+def test_dotted_initials_do_not_end_a_sentence_but_a_full_stop_after_a_word_does():
+    text = "It applies under 8 C.F.R. § 287.5(a)(1) and 42 U.S.C. 1983, e.g. in court. The rest follows."
+    assert split_sentences(text) == ["It applies under 8 C.F.R. § 287.5(a)(1) and 42 U.S.C. 1983, e.g. in court.",
+                                     "The rest follows."]
 
 
 def test_display_text_strips_markdown_but_keeps_words():

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from assistant.errors import UserError
+from assistant.index.generations import GenerationData
 from assistant.index.reader import Snapshot
 from assistant.index.store import chroma_filter
 from assistant.retrieve.rerank import Reranker
@@ -29,6 +31,19 @@ def matches(meta: dict, filters: Filters | None) -> bool:
                for key, values in (filters or {}).items())
 
 
+def best_sentence_similarity(data: GenerationData, query_vector: np.ndarray) -> np.ndarray:
+    """Per chunk, the cosine of its sentence closest to the query (-inf for a chunk without
+    sentence vectors). A long clause-by-clause chunk of an agreement is found by the one clause
+    that answers, where the chunk's own vector is the average of many that do not."""
+    similarities = data.sentence_vectors.astype(np.float32) @ query_vector
+    starts, ends = data.sentence_rows[:-1], data.sentence_rows[1:]
+    best = np.full(len(starts), -np.inf, dtype=np.float32)
+    filled = ends > starts
+    if filled.any():  # sentence rows are contiguous, so each filled chunk's run ends where the next begins
+        best[filled] = np.maximum.reduceat(similarities, starts[filled])
+    return best
+
+
 def reciprocal_rank_fusion(rankings: list[list[int]], k: int) -> dict[int, float]:
     fused: dict[int, float] = {}
     for ranking in rankings:
@@ -37,8 +52,14 @@ def reciprocal_rank_fusion(rankings: list[list[int]], k: int) -> dict[int, float
     return fused
 
 
-def diversify(passages: list[Passage], per_doc_limit: int, top_k: int) -> list[Passage]:
-    """Best-first, at most `per_doc_limit` passages per document; others only fill leftover room."""
+def diversify(passages: list[Passage], per_doc_limit: int, top_k: int, yield_ratio: float = 0.0) -> list[Passage]:
+    """Best-first, at most `per_doc_limit` passages per document; the others come after.
+
+    A passage past its document's limit waits only behind passages that are close to it: it
+    goes ahead of any that scores under `yield_ratio` times its own score. So a question about
+    one document's clauses still gets them (the agreement's signature page, far better than
+    anything else found), and near-ties still go to other documents. 0: every passage past the
+    limit waits behind all the others."""
     chosen: list[Passage] = []
     overflow: list[Passage] = []
     per_doc: dict[str, int] = {}
@@ -49,13 +70,30 @@ def diversify(passages: list[Passage], per_doc_limit: int, top_k: int) -> list[P
             per_doc[doc] = per_doc.get(doc, 0) + 1
         else:
             overflow.append(passage)
-    return (chosen + overflow)[:top_k]
+    for passage in overflow:  # best first, so each lands after the better ones placed before it
+        ahead_of = next((i for i, other in enumerate(chosen) if other.score < yield_ratio * passage.score),
+                        len(chosen))
+        chosen.insert(ahead_of, passage)
+    return chosen[:top_k]
+
+
+RANKINGS = ("dense", "bm25", "sentences")
+
+
+def parse_rankings(text: str) -> tuple[str, ...]:
+    """`retrieve.rankings` ("dense,bm25,sentences") as a tuple; an unknown name or none at all is named."""
+    names = tuple(dict.fromkeys(n.strip() for n in text.split(",") if n.strip()))
+    unknown = [n for n in names if n not in RANKINGS]
+    if unknown or not names:
+        raise UserError(f"retrieve.rankings: {'unknown ' + ', '.join(unknown) if unknown else 'none given'}; "
+                        f"choose from {', '.join(RANKINGS)}")
+    return names
 
 
 class HybridRetriever:
     def __init__(self, embed_query, reranker: Reranker, candidates: int = 30, top_k: int = 6,
-                 per_doc_limit: int = 2, rrf_k: int = 60, modes: tuple[str, ...] = ("dense",
-                                                                                   "bm25")) -> None:
+                 per_doc_limit: int = 2, rrf_k: int = 60, modes: tuple[str, ...] = RANKINGS,
+                 diversity_yield: float = 0.0) -> None:
         self.embed_query = embed_query
         self.reranker = reranker
         self.candidates = candidates
@@ -63,6 +101,7 @@ class HybridRetriever:
         self.per_doc_limit = per_doc_limit
         self.rrf_k = rrf_k
         self.modes = modes
+        self.diversity_yield = diversity_yield
 
     def retrieve(self, snapshot: Snapshot, query: str, filters: Filters | None = None,
                  top_k: int | None = None, query_vector: np.ndarray | None = None,
@@ -92,6 +131,11 @@ class HybridRetriever:
                     and (keep is None or keep(data.chunks[row]))]
             lexical_scores = dict(kept[:self.candidates])
             rankings.append([row for row, _ in kept[:self.candidates]])
+        if "sentences" in self.modes and len(data.sentence_vectors):
+            best = best_sentence_similarity(data, query_vector)
+            ranked = [int(row) for row in np.argsort(-best, kind="stable")
+                      if matches(data.chunks[row].meta, filters) and (keep is None or keep(data.chunks[row]))]
+            rankings.append(ranked[:self.candidates])
         fused = reciprocal_rank_fusion(rankings, self.rrf_k)
         rows = sorted(fused, key=fused.get, reverse=True)
         dense = np.asarray(data.vectors[rows], dtype=np.float32) @ query_vector if rows \
@@ -102,7 +146,7 @@ class HybridRetriever:
         passages = self.reranker.rerank(snapshot, query, query_vector, passages)
         reranked = time.perf_counter()
         return Retrieval(
-            passages=diversify(passages, self.per_doc_limit, top_k or self.top_k),
+            passages=diversify(passages, self.per_doc_limit, top_k or self.top_k, self.diversity_yield),
             query_vector=query_vector,
             timings_ms={"retrieve": 1000 * (retrieved - started),
                         "rerank": 1000 * (reranked - retrieved)},
