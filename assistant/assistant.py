@@ -38,7 +38,7 @@ class Assistant:
         self.retriever = HybridRetriever(
             embedder.embed_query, make_reranker(retrieve.reranker), candidates=retrieve.candidates,
             top_k=retrieve.top_k, per_doc_limit=retrieve.per_doc_limit, rrf_k=retrieve.rrf_k,
-            diversity_yield=retrieve.diversity_yield, modes=parse_rankings(retrieve.rankings))
+            diversity_yield=retrieve.diversity_yield, rankings=parse_rankings(retrieve.rankings))
         self.crosslingual = CrossLingualRetriever(self.retriever, retrieve.rrf_k)
         answer, llm = settings.answer, settings.llm
         self.extractive = ExtractiveAnswerer(

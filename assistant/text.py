@@ -21,12 +21,13 @@ _BOUNDARY = re.compile(r"[.!?][\"'”’)\]]*(?:\s\[\d{1,3}\])?\s+(?=[\"'“‘(
 _ENUMERATED_ITEM = re.compile(r"(?<=[:;])\s+(?=(?:(?:and|or)\s+)?\(?(?:\d{1,2}|[a-z]|[ivx]{1,5})\)\s)")
 _ABBREVIATIONS = {
     "v", "vs", "gov", "rep", "reps", "sen", "sens", "mr", "mrs", "ms", "dr", "st", "no", "nos",
-    "mass", "jan", "feb", "mar", "apr", "aug", "sept", "sep", "oct", "nov", "dec", "c",
-    "ch", "inc", "co", "corp", "jr", "sr", "ct", "app", "supp", "al", "approx",
+    "mass", "jan", "feb", "mar", "apr", "aug", "sept", "sep", "oct", "nov", "dec", "u.s", "c",
+    "ch", "inc", "co", "corp", "jr", "sr", "e.g", "i.e", "ct", "app", "supp", "al", "approx",
     "gen", "lt", "sgt", "det", "capt", "comm", "cmr", "stat", "art", "sec", "p", "pp", "vol",
-    "d", "f", "cir", "l", "ed", "fig", "dept", "est", "ave", "mt",
+    "d", "f", "cir", "l", "ed", "fig", "a.m", "p.m", "dept", "est", "ave", "mt",
 }
-_DOTTED_INITIALS = re.compile(r"(?:[^\W\d_]\.)+[^\W\d_]$")
+# Three or more: "C.F.R." and "U.S.C." cite a code; "D.C." or "A.G." may end a sentence.
+_DOTTED_INITIALS = re.compile(r"(?:[^\W\d_]\.){2,}[^\W\d_]$")
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*")
 _MD_LINK = re.compile(r"\[([^\]]*)\]\((?:[^()]|\([^()]*\))*\)")  # targets may hold one level of ()
 _MD_EMPHASIS = re.compile(r"(\*\*|__|`)")

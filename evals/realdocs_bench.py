@@ -366,14 +366,16 @@ def write_report(reading: list[dict[str, Any]], run: dict[str, Any], summary: di
     unretrieved = [q["id"] for q in missed if not q["retrieved"]]
     lines += ["## Where the misses are", "",
               f"- Retrieved, then not quoted ({len(gated)}): {', '.join(gated) or 'none'}. The passage with the "
-              "answer was among those the answerer got. Each sentence is now read under its heading (the "
-              "document's title and section), so a clause need not repeat the names its title gives; what "
-              "still stops these, checked by hand for the run of 2026-12-02: the focus rule wants the "
-              "question's rarest word in the sentence or its heading, and \"BJS\" (the report's author) or "
-              "\"New Hampshire\" (on the agreement's first page only) are in neither; the Troy chief's name is "
-              "a line of an OCR'd contact block, too short to be a sentence; the warrantless-arrest answer "
-              "quotes the right page, but the clause it leads with says \"without warrant\", not the "
-              "fact's \"without a warrant\".",
+              "answer was among those the answerer got. The answerability checks read each sentence under "
+              "its heading (the document's title and section), so a clause need not repeat the names its "
+              "title gives. The causes below were checked by hand for the run of 2026-12-02 and may not fit a "
+              "later run's list: the focus rule wants the question's rarest word and its capitalised names in "
+              "the sentence or its heading, and \"BJS\" (the report's author) and \"New Hampshire\" (on "
+              "the agreement's first page only) are in neither; the Troy chief's name is a line of an OCR'd "
+              "contact block, too short to be a sentence, and the \"who is\" check accepts the sentence "
+              "naming \"New Hampshire\" instead (the person pattern takes any two capitalised words); the "
+              "warrantless-arrest answer quotes the right page, but its clause says \"without warrant\", "
+              "not the fact's \"without a warrant\".",
               f"- Not retrieved ({len(unretrieved)}): {', '.join(unretrieved) or 'none'}. In the run of "
               "2026-12-02: the MassDOC clauses rank below the corpus's own summaries of the DOC agreement, "
               "which MiniLM finds closer to the question than the clause that answers it (best-sentence "

@@ -153,7 +153,7 @@ def test_the_evidence_score_is_the_best_match_even_after_a_replacement():
 def test_rules_are_named_and_a_typo_is_an_error():
     assert parse_rules("declines, scope") == {"declines", "scope"}
     assert parse_rules("") == frozenset()
-    with pytest.raises(UserError, match="unknown rule focsu"):
+    with pytest.raises(UserError, match=r"answer\.rules: unknown focsu"):
         parse_rules("scope,focsu")
 
 
@@ -171,3 +171,19 @@ def test_policy_declines_and_answer_types_read_from_data():
     assert website("See WWW.MASS.GOV for details.") and not website("Call them.")
     count = wanted_details("How many of the 62 departments answered?")[0]
     assert count("Of the 62 departments, 38 answered.") and not count("All 62 departments were asked.")
+
+
+def test_when_takes_a_time_limit_and_who_takes_an_agency_the_question_does_not_name():
+    when = wanted_details("When must officers report a claim of citizenship?")[0]
+    assert when("They must report it within one hour.") and when("It is due within 48 business hours.")
+    assert not when("Call a lawyer immediately.") and not when("You must be at least 18 years old.")
+    who = wanted_details("Who pays the salaries of ICE-trained officers?")
+    assert len(who) == 1 and who[0]("The LEA pays them.") and who[0]("Maura Healey decided.")
+    # The question's own "ICE" and a section number name no one new.
+    assert not who[0]("ICE pays for travel.") and not who[0]("Section XX covers it.")
+    # "Who is the...?" asks who a person is: an agency does not say.
+    assert [t.name for t in answer_types().values() if t.asked_by("Who is the chief of police?")] == \
+        ["person", "actor"]
+    chief = wanted_details("Who is the chief of police?")
+    assert not all(test("The LEA names a chief.") for test in chief)
+    assert all(test("The chief is David Ellis.") for test in chief)

@@ -118,6 +118,9 @@ def test_a_passage_far_better_than_the_rest_is_not_held_back_by_the_per_document
     # a#2 waits behind b#0, which is close to it, but not behind c#0, which is far below it.
     assert [p.chunk.chunk_id for p in diversify(ranked, 2, 5, yield_ratio=0.8)] == ["a#0", "a#1", "b#0", "a#2", "c#0"]
     assert [p.chunk.chunk_id for p in diversify(ranked, 2, 5, yield_ratio=0.0)] == ["a#0", "a#1", "b#0", "c#0", "a#2"]
+    # Scores at or below 0 (cosines can be) say nothing about closeness: such a passage waits.
+    below = [passage("a", 0, 0.2), passage("a", 1, -0.1), passage("b", 0, -0.3)]
+    assert [p.chunk.chunk_id for p in diversify(below, 1, 3, yield_ratio=0.8)] == ["a#0", "b#0", "a#1"]
 
 
 def test_chunks_rank_by_their_closest_sentence_and_rankings_are_named():
@@ -180,7 +183,7 @@ def test_a_clause_is_read_under_its_heading_but_the_detail_must_be_in_the_clause
     assert unanswered_reason(question, clause, passages, vocabulary,
                              headings=["Troy 287(g) agreement XX. TERMINATION"]) is None
     # The heading names what the question is about; it never supplies the number asked for.
-    assert unanswered_reason(question, ["The LEA may end the agreement."], passages, vocabulary,
+    assert unanswered_reason(question, ["The LEA gets notice before the agreement ends."], passages, vocabulary,
                              headings=["Troy agreement: 90 days"]) == "abstain_missing_detail"
 
 

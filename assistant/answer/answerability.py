@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from assistant.index.reader import Coverage
 from assistant.retrieve.rewrite import content_words
+from assistant.settings import named_choices
 from assistant.text import normalize
 from assistant.verify.facts import claim_numbers
 
@@ -37,6 +38,7 @@ class AnswerType:
     name: str
     asks: tuple[re.Pattern[str], ...]  # any matching the question: it asks for this type
     gives: re.Pattern[str] | None  # a sentence matching it gives this type
+    gives_new: bool  # and only with a match the question does not hold ("LEA" for "who pays ICE?")
     gives_any: tuple[str, ...]  # or: a sentence giving any of these types
     new_number: bool  # or: a sentence holding a number the question does not
     needs_focus: bool  # the sentence must also mention what the question is about
@@ -60,7 +62,7 @@ def answer_types() -> dict[str, AnswerType]:
     """The types of answer_types.toml, checked once: each gives something, by names that exist."""
     rows = _question_data()["types"]
     found = {name: AnswerType(name, _patterns(tuple(row["asks"])),
-                              re.compile(row["gives"]) if "gives" in row else None,
+                              re.compile(row["gives"]) if "gives" in row else None, bool(row.get("gives_new", False)),
                               tuple(row.get("gives_any", ())), bool(row.get("new_number", False)),
                               bool(row.get("needs_focus", True)))
              for name, row in rows.items()}
@@ -80,6 +82,8 @@ def _gives(answer_type: AnswerType, question: str) -> Callable[[str], bool]:
         tests = [_gives(answer_types()[name], question) for name in answer_type.gives_any]
         return lambda text: any(test(text) for test in tests)
     pattern = answer_type.gives
+    if pattern and answer_type.gives_new:
+        return lambda text: any(m.group(0) not in question for m in pattern.finditer(text))
     return lambda text: bool(pattern and pattern.search(text))
 
 
@@ -184,19 +188,20 @@ def scope_places(coverage: Coverage) -> str:
     return ", ".join(list(coverage.jurisdictions)[:_PLACES_SHOWN])
 
 
+def read_under(sentences: list[str], headings: list[str] | None) -> list[str]:
+    """Each sentence as read under its heading (None: no headings), for what it is about."""
+    if headings is None:
+        return list(sentences)
+    return [f"{h} {s}".strip() for s, h in zip(sentences, headings, strict=True)]
+
+
 # The named rules of unanswered_reason, each switchable (answer.rules) for the ablation table.
 RULES = ("declines", "scope", "detail", "focus")
 
 
 def parse_rules(text: str) -> frozenset[str]:
     """`answer.rules` ("declines,scope,detail,focus"; empty: none) as a set; a typo is named."""
-    from assistant.errors import UserError
-
-    rules = frozenset(r.strip() for r in text.split(",") if r.strip())
-    unknown = sorted(rules - set(RULES))
-    if unknown:
-        raise UserError(f"answer.rules: unknown rule {', '.join(unknown)}; choose from {', '.join(RULES)}")
-    return rules
+    return frozenset(named_choices(text, RULES, "answer.rules"))
 
 
 def unanswered_reason(question: str, sentences: list[str], passages: list[str], vocabulary: Vocabulary,
@@ -210,8 +215,9 @@ def unanswered_reason(question: str, sentences: list[str], passages: list[str], 
 
     `headings[i]` is where sentences[i] stands (Chunk.heading: its document's title and section).
     A sentence is read under it for what the question is about, as a person reads a citation:
-    "The LEA will provide 90 days' notice" under "Troy, New Hampshire 287(g) agreement ·
-    XX. TERMINATION" is about Troy's agreement. The asked-for detail itself must be in the sentence.
+    "ICE will provide the LEA a 90-day notice" under "287(g) MOA TF - Troy PD XVIII. EFFECTIVE
+    DATE, SUSPENSION, AND TERMINATION OF THIS MOA" is about Troy's agreement. The asked-for detail
+    itself must be in the sentence.
 
     Adding sentences can only turn a reason into None, never the other way (each check wants
     one sentence with the detail, or asks about the question alone): generated answers rely on
@@ -219,7 +225,7 @@ def unanswered_reason(question: str, sentences: list[str], passages: list[str], 
     declined = declined_by_policy(question, sentences) if "declines" in rules else None
     if declined:
         return declined
-    read = [f"{h} {s}" for s, h in zip(sentences, headings or [""] * len(sentences), strict=True)]
+    read = read_under(sentences, headings)
     if "scope" in rules and coverage is not None and outside_scope(question, read, coverage, language):
         return "abstain_elsewhere"
     asked = asked_types(question) if "detail" in rules else []

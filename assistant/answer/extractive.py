@@ -14,6 +14,7 @@ from assistant.answer.answerability import (
     RULES,
     asks_for_actions,
     outside_scope,
+    read_under,
     scope_places,
     unanswered_reason,
     wanted_details,
@@ -91,9 +92,11 @@ def unanswered(request: AnswerRequest, texts: list[str], headings: list[str],
                              headings)
 
 
-def unscoped(request: AnswerRequest, texts: list[str]) -> str | None:
-    """What the question asks about that the knowledge base does not cover (answerability.outside_scope)."""
-    return outside_scope(_checked_question(request), texts, request.snapshot.coverage, request.language)
+def unscoped(request: AnswerRequest, texts: list[str], headings: list[str]) -> str | None:
+    """What the question asks about that the knowledge base does not cover (answerability.outside_scope),
+    each sentence read under its heading as the answerability checks read it."""
+    return outside_scope(_checked_question(request), read_under(texts, headings), request.snapshot.coverage,
+                         request.language)
 
 
 class ExtractiveAnswerer:
@@ -146,26 +149,28 @@ class ExtractiveAnswerer:
         texts = [s.text for s in sentences]
         if not sentences or selection.evidence < self.abstain_below:
             # Weak evidence for a place the sources do not cover: saying what they do cover helps more.
-            elsewhere = "scope" in self.rules and unscoped(request, texts)
-            return self.abstention(request, "abstain_elsewhere" if elsewhere else "abstain", texts)
+            elsewhere = "scope" in self.rules and unscoped(request, texts, headings)
+            return self.abstention(request, "abstain_elsewhere" if elsewhere else "abstain", texts, headings)
         reason = unanswered(request, texts, headings, self.rules)
         if reason is None and selection.relevance is not None and selection.relevance < self.relevance_abstain_below:
             reason = "abstain_missing_detail"  # near the topic, but no sentence gives what was asked
         if reason is not None:
-            return self.abstention(request, reason, texts)
+            return self.abstention(request, reason, texts, headings)
         notices = [request.messages["weak_evidence"]] if selection.evidence < self.weak_below else []
         joined = [f"{s.text} [{s.citations[0]}]" for s in sentences]
         text = "\n".join(f"- {line}" for line in joined) if selection.as_list else " ".join(joined)
         return Answer(question=request.question, answer=text, abstained=False, sentences=sentences,
                       citations=citations, notices=notices, search_query=request.query)
 
-    def abstention(self, request: AnswerRequest, reason: str, texts: list[str]) -> Answer:
+    def abstention(self, request: AnswerRequest, reason: str, texts: list[str], headings: list[str]) -> Answer:
         """Saying why there is no answer (`reason` names a message) and where to look instead;
-        `texts` are the sentences that were found, which the scope message is checked against."""
+        `texts` are the sentences that were found, under their `headings`, which the scope message
+        is checked against."""
         topics = list(dict.fromkeys(p.chunk.meta.get("title", "") for p in request.passages))[:3]
         text = request.messages[reason]
         if reason == "abstain_elsewhere":
-            text = text.format(places=scope_places(request.snapshot.coverage), asked=unscoped(request, texts))
+            text = text.format(places=scope_places(request.snapshot.coverage),
+                               asked=unscoped(request, texts, headings))
         if topics:
             text += " " + request.messages["abstain_suggest"].format(topics="; ".join(topics))
         return Answer(question=request.question, answer=text, abstained=True, search_query=request.query)

@@ -278,7 +278,7 @@ class LLMAnswerer:
         if not passages:
             yield StreamEvent(EventKind.DONE, answer=self.fallback.answer(request))
             return
-        hold = HoldBack(lambda verified: self.unanswered(request, verified))
+        hold = HoldBack(lambda verified: self._unanswered(request, verified))
         started = time.perf_counter()
         evidence = [windows(p.chunk, self.window_sentences) for p in passages]
         whole = [chunk_evidence(p.chunk) for p in passages]
@@ -318,7 +318,7 @@ class LLMAnswerer:
             answer = self.fallback.answer(request)
             answer.notices.insert(0, problem)
             answer.removed = removed
-        elif reason := self.unanswered(request, verified):
+        elif reason := self._unanswered(request, verified):
             # Verified, but not an answer to what was asked (the model wrote "the report" where
             # the question named the CJJ report, or a statewide count for a named town): the
             # extractive answer, which picks sentences with the detail or abstains. None of the
@@ -333,7 +333,7 @@ class LLMAnswerer:
         answer.timings_ms.update({k: round(v, 1) for k, v in timings.items()})
         yield StreamEvent(EventKind.DONE, answer=answer)
 
-    def unanswered(self, request: AnswerRequest, verified: list[Checked]) -> str | None:
+    def _unanswered(self, request: AnswerRequest, verified: list[Checked]) -> str | None:
         """The extractive answerer's answerability checks on verified sentences, each read under
         the heading of the first passage that backs it."""
         headings = [request.passages[c.backing[0] - 1].chunk.heading for c in verified]

@@ -1,5 +1,5 @@
-"""Hybrid retrieval: dense (Chroma) and lexical (BM25) candidates fused by reciprocal rank,
-reranked, then diversified so one document cannot crowd out the rest."""
+"""Hybrid retrieval: dense (Chroma), lexical (BM25) and, when chosen, best-sentence candidates
+fused by reciprocal rank, reranked, then diversified so one document cannot crowd out the rest."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from assistant.index.generations import GenerationData
 from assistant.index.reader import Snapshot
 from assistant.index.store import chroma_filter
 from assistant.retrieve.rerank import Reranker
+from assistant.settings import named_choices
 from assistant.types import Chunk, Passage
 
 Filters = dict[str, list[str]]
@@ -71,7 +72,9 @@ def diversify(passages: list[Passage], per_doc_limit: int, top_k: int, yield_rat
         else:
             overflow.append(passage)
     for passage in overflow:  # best first, so each lands after the better ones placed before it
-        ahead_of = next((i for i, other in enumerate(chosen) if other.score < yield_ratio * passage.score),
+        # A ratio of a score at or below 0 says nothing about closeness: such a passage waits.
+        jumps = yield_ratio > 0 and passage.score > 0
+        ahead_of = next((i for i, other in enumerate(chosen) if jumps and other.score < yield_ratio * passage.score),
                         len(chosen))
         chosen.insert(ahead_of, passage)
     return chosen[:top_k]
@@ -82,25 +85,25 @@ RANKINGS = ("dense", "bm25", "sentences")
 
 def parse_rankings(text: str) -> tuple[str, ...]:
     """`retrieve.rankings` ("dense,bm25,sentences") as a tuple; an unknown name or none at all is named."""
-    names = tuple(dict.fromkeys(n.strip() for n in text.split(",") if n.strip()))
-    unknown = [n for n in names if n not in RANKINGS]
-    if unknown or not names:
-        raise UserError(f"retrieve.rankings: {'unknown ' + ', '.join(unknown) if unknown else 'none given'}; "
-                        f"choose from {', '.join(RANKINGS)}")
+    names = named_choices(text, RANKINGS, "retrieve.rankings")
+    if not names:
+        raise UserError(f"retrieve.rankings: none given; choose from {', '.join(RANKINGS)}")
     return names
 
 
 class HybridRetriever:
     def __init__(self, embed_query, reranker: Reranker, candidates: int = 30, top_k: int = 6,
-                 per_doc_limit: int = 2, rrf_k: int = 60, modes: tuple[str, ...] = RANKINGS,
-                 diversity_yield: float = 0.0) -> None:
+                 per_doc_limit: int = 2, rrf_k: int = 60, rankings: tuple[str, ...] = ("dense", "bm25"),
+                 diversity_yield: float = 0.8) -> None:
+        if not 0.0 <= diversity_yield <= 1.0:
+            raise UserError(f"retrieve.diversity_yield={diversity_yield}: choose a share from 0 to 1")
         self.embed_query = embed_query
         self.reranker = reranker
         self.candidates = candidates
         self.top_k = top_k
         self.per_doc_limit = per_doc_limit
         self.rrf_k = rrf_k
-        self.modes = modes
+        self.rankings = rankings
         self.diversity_yield = diversity_yield
 
     def retrieve(self, snapshot: Snapshot, query: str, filters: Filters | None = None,
@@ -116,13 +119,13 @@ class HybridRetriever:
             query_vector = np.asarray(self.embed_query(query), dtype=np.float32)
         data = snapshot.data
         rankings: list[list[int]] = []
-        if "dense" in self.modes:
+        if "dense" in self.rankings:
             wanted = self.candidates * (4 if keep else 1)
             hits = snapshot.vectors.query(query_vector, min(wanted, len(data.chunks)), chroma_filter(filters))
             found = [snapshot.rows[chunk_id] for chunk_id, _ in hits if chunk_id in snapshot.rows]
             rankings.append([row for row in found if keep is None or keep(data.chunks[row])][:self.candidates])
         lexical_scores: dict[int, float] = {}
-        if "bm25" in self.modes:
+        if "bm25" in self.rankings:
             # Filters are applied after BM25, so ask for more to keep enough candidates.
             factor = 4 if filters or keep else 1
             lexical = snapshot.lexical_by_language.get(lexical_language or "", snapshot.lexical)
@@ -131,7 +134,7 @@ class HybridRetriever:
                     and (keep is None or keep(data.chunks[row]))]
             lexical_scores = dict(kept[:self.candidates])
             rankings.append([row for row, _ in kept[:self.candidates]])
-        if "sentences" in self.modes and len(data.sentence_vectors):
+        if "sentences" in self.rankings and len(data.sentence_vectors):
             best = best_sentence_similarity(data, query_vector)
             ranked = [int(row) for row in np.argsort(-best, kind="stable")
                       if matches(data.chunks[row].meta, filters) and (keep is None or keep(data.chunks[row]))]
