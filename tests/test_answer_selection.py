@@ -187,3 +187,9 @@ def test_when_takes_a_time_limit_and_who_takes_an_agency_the_question_does_not_n
     chief = wanted_details("Who is the chief of police?")
     assert not all(test("The LEA names a chief.") for test in chief)
     assert all(test("The chief is David Ellis.") for test in chief)
+
+
+def test_a_phone_the_question_mentions_is_not_a_phone_number_it_asks_for():
+    assert "phone" not in [t.name for t in answer_types().values() if t.asked_by("Can I film ICE with my phone?")]
+    assert "phone" in [t.name for t in answer_types().values()
+                       if t.asked_by("What's the phone number for the LUCE hotline?")]

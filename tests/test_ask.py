@@ -187,6 +187,16 @@ def test_a_clause_is_read_under_its_heading_but_the_detail_must_be_in_the_clause
                              headings=["Troy agreement: 90 days"]) == "abstain_missing_detail"
 
 
+def test_a_question_in_another_language_takes_its_focus_from_its_english_terms():
+    vocabulary = _Vocabulary({"os": 9.0, "gang": 5.0})  # the article is rare among English passages
+    question = "Quantos pontos os membros precisam? how many points gang members"
+    passages = ["Os cartões vermelhos ajudam.", "A person with 10 points is a gang member."]
+    answer = ["A person with 10 points is a gang member."]
+    assert unanswered_reason(question, answer, passages, vocabulary) == "abstain_missing_detail"
+    assert unanswered_reason(question, answer, passages, vocabulary,
+                             focus_words="how many points gang members") is None
+
+
 def test_where_to_report_wants_a_phone_number_or_web_address():
     vocabulary = _Vocabulary({"shoved": 9.0})
     question = "an agent shoved my mom. where do i report that"

@@ -206,7 +206,8 @@ def parse_rules(text: str) -> frozenset[str]:
 
 def unanswered_reason(question: str, sentences: list[str], passages: list[str], vocabulary: Vocabulary,
                       coverage: Coverage | None = None, language: str = "en",
-                      rules: frozenset[str] = frozenset(RULES), headings: list[str] | None = None) -> str | None:
+                      rules: frozenset[str] = frozenset(RULES), headings: list[str] | None = None,
+                      focus_words: str | None = None) -> str | None:
     """Why the chosen sentences do not answer `question`, or None if they may. Without the
     index's `coverage`, the scope of the knowledge base is not checked. The rules, by name:
     `declines` (answer_types.toml's policy declines), `scope` (a name no document covers),
@@ -218,6 +219,10 @@ def unanswered_reason(question: str, sentences: list[str], passages: list[str], 
     "ICE will provide the LEA a 90-day notice" under "287(g) MOA TF - Troy PD XVIII. EFFECTIVE
     DATE, SUSPENSION, AND TERMINATION OF THIS MOA" is about Troy's agreement. The asked-for detail
     itself must be in the sentence.
+
+    `focus_words`: what the focus rule picks the question's rarest word from, when not the
+    question itself. A question in another language gives its English terms, so an article such
+    as "os" is never taken for what it is about.
 
     Adding sentences can only turn a reason into None, never the other way (each check wants
     one sentence with the detail, or asks about the question alone): generated answers rely on
@@ -232,7 +237,7 @@ def unanswered_reason(question: str, sentences: list[str], passages: list[str], 
     if asked:
         tests = [_gives(t, question) for t in asked]
         focused = "focus" in rules and all(t.needs_focus for t in asked)
-        focus = focus_term(question, passages, vocabulary) if focused else None
+        focus = focus_term(focus_words or question, passages, vocabulary) if focused else None
         # "How many detainers did Worcester police get?" is not answered by a statewide count.
         names = {n.lower() for n in _QUESTION_NAME.findall(question)} - _everywhere(coverage) \
             if "focus" in rules else set()

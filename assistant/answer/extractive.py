@@ -87,9 +87,11 @@ def unanswered(request: AnswerRequest, texts: list[str], headings: list[str],
                rules: frozenset[str] = frozenset(RULES)) -> str | None:
     """Why these answer sentences, each under its chunk's heading, do not answer the request's
     question (a message key), or None."""
+    # Another language's own words carry its articles and prepositions ("os", "de"): its English terms do not.
+    focus_words = request.english_query if request.language != "en" else None
     return unanswered_reason(_checked_question(request), texts, [p.chunk.text for p in request.passages],
                              request.snapshot.lexical, request.snapshot.coverage, request.language, rules,
-                             headings)
+                             headings, focus_words)
 
 
 def unscoped(request: AnswerRequest, texts: list[str], headings: list[str]) -> str | None:
