@@ -17,7 +17,7 @@ from assistant.index.reader import IndexReader
 from assistant.llm.factory import make_chat_model
 from assistant.prompts import load_messages
 from assistant.retrieve.crosslingual import CrossLingualRetriever
-from assistant.retrieve.hybrid import Filters, HybridRetriever, parse_rankings
+from assistant.retrieve.hybrid import Filters, HybridRetriever
 from assistant.retrieve.language import choose_language
 from assistant.retrieve.rerank import make_reranker
 from assistant.retrieve.rewrite import rewrite_follow_up
@@ -38,7 +38,7 @@ class Assistant:
         self.retriever = HybridRetriever(
             embedder.embed_query, make_reranker(retrieve.reranker), candidates=retrieve.candidates,
             top_k=retrieve.top_k, per_doc_limit=retrieve.per_doc_limit, rrf_k=retrieve.rrf_k,
-            diversity_yield=retrieve.diversity_yield, rankings=parse_rankings(retrieve.rankings))
+            diversity_yield=retrieve.diversity_yield)
         self.crosslingual = CrossLingualRetriever(self.retriever, retrieve.rrf_k)
         answer, llm = settings.answer, settings.llm
         self.extractive = ExtractiveAnswerer(

@@ -39,16 +39,6 @@ def setting(default: Any, help: str) -> Any:
     return field(default=default, metadata={"help": help})
 
 
-
-def named_choices(text: str, choices: tuple[str, ...], setting_name: str) -> tuple[str, ...]:
-    """A setting that lists names ("dense,bm25"; spaces and repeats ignored) as a tuple in its own
-    order; a name not among `choices` is an error naming the setting and what it takes."""
-    names = tuple(dict.fromkeys(n.strip() for n in text.split(",") if n.strip()))
-    unknown = [n for n in names if n not in choices]
-    if unknown:
-        raise UserError(f"{setting_name}: unknown {', '.join(unknown)}; choose from {', '.join(choices)}")
-    return names
-
 @dataclass(frozen=True)
 class IngestSettings:
     corpus_dir: Path = setting(corpus_dir, "The built-in knowledge base (the package's corpus/); your own "
@@ -77,15 +67,13 @@ class IndexSettings:
 
 @dataclass(frozen=True)
 class RetrieveSettings:
-    candidates: int = setting(30, "Passages each ranking (dense, BM25, sentences) returns before fusion")
+    candidates: int = setting(30, "Passages each of dense and BM25 search return before fusion")
     top_k: int = setting(10, "Passages kept after fusion and reranking")
     per_doc_limit: int = setting(3, "At most this many of the kept passages come from one document, unless "
                                     "better by diversity_yield")
     diversity_yield: float = setting(0.8, "A passage past per_doc_limit goes ahead of any other passage whose "
                                           "reranked score is under this share of its own (0: behind all; 0-1)")
     rrf_k: int = setting(60, "The k of reciprocal rank fusion: larger flattens the rank weights")
-    rankings: str = setting("dense,bm25", "The rankings fused: 'dense' (chunk vectors), 'bm25', "
-                                          "'sentences' (each chunk by its sentence closest to the query)")
     reranker: str = setting("sentence", "'sentence' reranks by the best-matching sentence; 'none' keeps the "
                                         "fused order")
 

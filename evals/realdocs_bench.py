@@ -379,8 +379,8 @@ def write_report(reading: list[dict[str, Any]], run: dict[str, Any], summary: di
               f"- Not retrieved ({len(unretrieved)}): {', '.join(unretrieved) or 'none'}. In the run of "
               "2026-12-02: the MassDOC clauses rank below the corpus's own summaries of the DOC agreement, "
               "which MiniLM finds closer to the question than the clause that answers it (best-sentence "
-              "cosine 0.62 against 0.70); ranking chunks by their closest sentence as well "
-              "(retrieve.rankings) moves them from about 35th to 20th, not into the ten kept.", ""]
+              "cosine 0.62 against 0.70); ranking chunks by their closest sentence as a third fused ranking "
+              "(tried and removed) moved them from about 35th to 20th, not into the ten kept.", ""]
     path = REPORTS / "realdocs.md"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     (REPORTS / "realdocs.json").write_text(json.dumps({"summary": summary, "reading": reading, **run},

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from types import SimpleNamespace
 
-import numpy as np
 import pytest
 
 from assistant.answer.answerability import focus_term, unanswered_reason
 from assistant.errors import UserError
 from assistant.ingest.loaders import load_document
-from assistant.retrieve.hybrid import best_sentence_similarity, diversify, parse_rankings
+from assistant.retrieve.hybrid import HybridRetriever, diversify
+from assistant.retrieve.rerank import NoReranker
 from assistant.retrieve.rewrite import rewrite_follow_up
 from assistant.types import Answer, Chunk, Passage
 from tests.conftest import run_cli
@@ -121,18 +120,8 @@ def test_a_passage_far_better_than_the_rest_is_not_held_back_by_the_per_document
     # Scores at or below 0 (cosines can be) say nothing about closeness: such a passage waits.
     below = [passage("a", 0, 0.2), passage("a", 1, -0.1), passage("b", 0, -0.3)]
     assert [p.chunk.chunk_id for p in diversify(below, 1, 3, yield_ratio=0.8)] == ["a#0", "b#0", "a#1"]
-
-
-def test_chunks_rank_by_their_closest_sentence_and_rankings_are_named():
-    data = SimpleNamespace(sentence_vectors=np.array([[1, 0], [0, 1], [0.6, 0.8], [1, 0]], dtype=np.float16),
-                           sentence_rows=np.array([0, 2, 2, 3, 4]))
-    best = best_sentence_similarity(data, np.array([1.0, 0.0], dtype=np.float32))
-    assert best[0] == 1.0 and best[1] == -np.inf and abs(best[2] - 0.6) < 1e-3 and best[3] == 1.0
-    assert parse_rankings(" dense, bm25 ,dense") == ("dense", "bm25")
-    with pytest.raises(UserError, match="unknown sparse"):
-        parse_rankings("dense,sparse")
-    with pytest.raises(UserError, match="none given"):
-        parse_rankings(" , ")
+    with pytest.raises(UserError, match=r"diversity_yield=1\.5"):
+        HybridRetriever(None, NoReranker(), diversity_yield=1.5)
 
 
 def test_rewrite_keeps_the_earlier_topic_and_its_names():

@@ -18,7 +18,6 @@ from typing import Any, Protocol
 
 from assistant.index.reader import Coverage
 from assistant.retrieve.rewrite import content_words
-from assistant.settings import named_choices
 from assistant.text import normalize
 from assistant.verify.facts import claim_numbers
 
@@ -201,7 +200,13 @@ RULES = ("declines", "scope", "detail", "focus")
 
 def parse_rules(text: str) -> frozenset[str]:
     """`answer.rules` ("declines,scope,detail,focus"; empty: none) as a set; a typo is named."""
-    return frozenset(named_choices(text, RULES, "answer.rules"))
+    from assistant.errors import UserError
+
+    rules = frozenset(r.strip() for r in text.split(",") if r.strip())
+    unknown = sorted(rules - set(RULES))
+    if unknown:
+        raise UserError(f"answer.rules: unknown rule {', '.join(unknown)}; choose from {', '.join(RULES)}")
+    return rules
 
 
 def unanswered_reason(question: str, sentences: list[str], passages: list[str], vocabulary: Vocabulary,

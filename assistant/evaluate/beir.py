@@ -120,7 +120,7 @@ def beir_scores(settings: Settings, dataset: BeirDataset, data_dir: Path,
         retriever = HybridRetriever(embed_query, make_reranker(reranker), candidates=candidates,
                                     top_k=2 * candidates, per_doc_limit=1, rrf_k=settings.retrieve.rrf_k,
                                     diversity_yield=settings.retrieve.diversity_yield,
-                                    rankings=modes)
+                                    modes=modes)
         ndcg, recall = [], []
         for query_id, gold in dataset.qrels.items():
             passages = retriever.retrieve(snapshot, dataset.queries[query_id]).passages

@@ -1,5 +1,5 @@
-"""Hybrid retrieval: dense (Chroma), lexical (BM25) and, when chosen, best-sentence candidates
-fused by reciprocal rank, reranked, then diversified so one document cannot crowd out the rest."""
+"""Hybrid retrieval: dense (Chroma) and lexical (BM25) candidates fused by reciprocal rank,
+reranked, then diversified so one document cannot crowd out the rest."""
 
 from __future__ import annotations
 
@@ -10,11 +10,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.errors import UserError
-from assistant.index.generations import GenerationData
 from assistant.index.reader import Snapshot
 from assistant.index.store import chroma_filter
 from assistant.retrieve.rerank import Reranker
-from assistant.settings import named_choices
 from assistant.types import Chunk, Passage
 
 Filters = dict[str, list[str]]
@@ -30,19 +28,6 @@ class Retrieval:
 def matches(meta: dict, filters: Filters | None) -> bool:
     return all(not values or str(meta.get(key, "")) in values
                for key, values in (filters or {}).items())
-
-
-def best_sentence_similarity(data: GenerationData, query_vector: np.ndarray) -> np.ndarray:
-    """Per chunk, the cosine of its sentence closest to the query (-inf for a chunk without
-    sentence vectors). A long clause-by-clause chunk of an agreement is found by the one clause
-    that answers, where the chunk's own vector is the average of many that do not."""
-    similarities = data.sentence_vectors.astype(np.float32) @ query_vector
-    starts, ends = data.sentence_rows[:-1], data.sentence_rows[1:]
-    best = np.full(len(starts), -np.inf, dtype=np.float32)
-    filled = ends > starts
-    if filled.any():  # sentence rows are contiguous, so each filled chunk's run ends where the next begins
-        best[filled] = np.maximum.reduceat(similarities, starts[filled])
-    return best
 
 
 def reciprocal_rank_fusion(rankings: list[list[int]], k: int) -> dict[int, float]:
@@ -80,20 +65,9 @@ def diversify(passages: list[Passage], per_doc_limit: int, top_k: int, yield_rat
     return chosen[:top_k]
 
 
-RANKINGS = ("dense", "bm25", "sentences")
-
-
-def parse_rankings(text: str) -> tuple[str, ...]:
-    """`retrieve.rankings` ("dense,bm25,sentences") as a tuple; an unknown name or none at all is named."""
-    names = named_choices(text, RANKINGS, "retrieve.rankings")
-    if not names:
-        raise UserError(f"retrieve.rankings: none given; choose from {', '.join(RANKINGS)}")
-    return names
-
-
 class HybridRetriever:
     def __init__(self, embed_query, reranker: Reranker, candidates: int = 30, top_k: int = 6,
-                 per_doc_limit: int = 2, rrf_k: int = 60, rankings: tuple[str, ...] = ("dense", "bm25"),
+                 per_doc_limit: int = 2, rrf_k: int = 60, modes: tuple[str, ...] = ("dense", "bm25"),
                  diversity_yield: float = 0.8) -> None:
         if not 0.0 <= diversity_yield <= 1.0:
             raise UserError(f"retrieve.diversity_yield={diversity_yield}: choose a share from 0 to 1")
@@ -103,7 +77,7 @@ class HybridRetriever:
         self.top_k = top_k
         self.per_doc_limit = per_doc_limit
         self.rrf_k = rrf_k
-        self.rankings = rankings
+        self.modes = modes
         self.diversity_yield = diversity_yield
 
     def retrieve(self, snapshot: Snapshot, query: str, filters: Filters | None = None,
@@ -119,13 +93,13 @@ class HybridRetriever:
             query_vector = np.asarray(self.embed_query(query), dtype=np.float32)
         data = snapshot.data
         rankings: list[list[int]] = []
-        if "dense" in self.rankings:
+        if "dense" in self.modes:
             wanted = self.candidates * (4 if keep else 1)
             hits = snapshot.vectors.query(query_vector, min(wanted, len(data.chunks)), chroma_filter(filters))
             found = [snapshot.rows[chunk_id] for chunk_id, _ in hits if chunk_id in snapshot.rows]
             rankings.append([row for row in found if keep is None or keep(data.chunks[row])][:self.candidates])
         lexical_scores: dict[int, float] = {}
-        if "bm25" in self.rankings:
+        if "bm25" in self.modes:
             # Filters are applied after BM25, so ask for more to keep enough candidates.
             factor = 4 if filters or keep else 1
             lexical = snapshot.lexical_by_language.get(lexical_language or "", snapshot.lexical)
@@ -134,11 +108,6 @@ class HybridRetriever:
                     and (keep is None or keep(data.chunks[row]))]
             lexical_scores = dict(kept[:self.candidates])
             rankings.append([row for row, _ in kept[:self.candidates]])
-        if "sentences" in self.rankings and len(data.sentence_vectors):
-            best = best_sentence_similarity(data, query_vector)
-            ranked = [int(row) for row in np.argsort(-best, kind="stable")
-                      if matches(data.chunks[row].meta, filters) and (keep is None or keep(data.chunks[row]))]
-            rankings.append(ranked[:self.candidates])
         fused = reciprocal_rank_fusion(rankings, self.rrf_k)
         rows = sorted(fused, key=fused.get, reverse=True)
         dense = np.asarray(data.vectors[rows], dtype=np.float32) @ query_vector if rows \
