@@ -70,6 +70,13 @@ class Chunk:
         or a row of a table leans on them for the names it does not repeat."""
         return f"{self.meta.get('title', '')} {self.section}".strip()
 
+    @property
+    def context(self) -> str:
+        """What a reader knows a sentence of this chunk is about: its heading and its document's
+        subject (the names its opening gives, loaders.document_subject). The agreement's
+        clauses say "the LEA"; its first page says "Troy, New Hampshire Police"."""
+        return f"{self.heading} {self.meta.get('subject', '')}".strip()
+
     def to_record(self) -> dict[str, Any]:
         return asdict(self)
 

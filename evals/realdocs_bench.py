@@ -367,20 +367,18 @@ def write_report(reading: list[dict[str, Any]], run: dict[str, Any], summary: di
     lines += ["## Where the misses are", "",
               f"- Retrieved, then not quoted ({len(gated)}): {', '.join(gated) or 'none'}. The passage with the "
               "answer was among those the answerer got. The answerability checks read each sentence under "
-              "its heading (the document's title and section), so a clause need not repeat the names its "
-              "title gives. The causes below were checked by hand for the run of 2026-12-02 and may not fit a "
-              "later run's list: the focus rule wants the question's rarest word and its capitalised names in "
-              "the sentence or its heading, and \"BJS\" (the report's author) and \"New Hampshire\" (on "
-              "the agreement's first page only) are in neither; the Troy chief's name is a line of an OCR'd "
-              "contact block, too short to be a sentence, and the \"who is\" check accepts the sentence "
-              "naming \"New Hampshire\" instead (the person pattern takes any two capitalised words); the "
-              "warrantless-arrest answer quotes the right page, but its clause says \"without warrant\", "
-              "not the fact's \"without a warrant\".",
+              "its heading and its document's subject (the names its opening gives and keeps mentioning: "
+              "\"Troy\", \"New Hampshire Police\", \"BJS\"), so a clause or a table row need not repeat "
+              "them, and the sentence that gives what was asked leads the answer. The causes below were "
+              "checked by hand for the run of 2026-12-02 (second session) and may not fit a later run's "
+              "list: the warrantless-arrest answer quotes the right page, but its clause says \"arrest "
+              "without warrant\", and the bench's fact is the other clause's \"arrest without a warrant\".",
               f"- Not retrieved ({len(unretrieved)}): {', '.join(unretrieved) or 'none'}. In the run of "
               "2026-12-02: the MassDOC clauses rank below the corpus's own summaries of the DOC agreement, "
               "which MiniLM finds closer to the question than the clause that answers it (best-sentence "
               "cosine 0.62 against 0.70); ranking chunks by their closest sentence as a third fused ranking "
-              "(tried and removed) moved them from about 35th to 20th, not into the ten kept.", ""]
+              "(tried and removed) moved them from about 35th to 20th, not into the ten kept, and adding "
+              "each document's subject to its chunks' BM25 text (tried and removed) did not bring them in.", ""]
     path = REPORTS / "realdocs.md"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     (REPORTS / "realdocs.json").write_text(json.dumps({"summary": summary, "reading": reading, **run},

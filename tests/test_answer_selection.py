@@ -189,6 +189,18 @@ def test_when_takes_a_time_limit_and_who_takes_an_agency_the_question_does_not_n
     assert all(test("The chief is David Ellis.") for test in chief)
 
 
+def test_a_person_is_a_given_name_or_a_title_before_a_surname_the_question_does_not_hold():
+    person = wanted_details("Who is the Troy, New Hampshire chief of police?")[0]
+    assert person("For the LEA: David Ellis Jr") and person("Sheriff Tompkins said so.")
+    assert person("Rep. Vargas filed it.") and person("Bristol County Sheriff Paul Heroux")
+    # Two capitalised words are not yet a person: a place, an office, a heading.
+    assert not person("An agreement between ICE and the Troy, New Hampshire Police.")
+    assert not person("the Troy Police Department") and not person("Chief Of Police 603-355-2000")
+    assert not person("The Law Enforcement Agency (LEA) will pay.")
+    # The question's own name answers nothing.
+    assert not wanted_details("Which sheriff, Paul Heroux or another, ended it?")[0]("Paul Heroux spoke.")
+
+
 def test_a_phone_the_question_mentions_is_not_a_phone_number_it_asks_for():
     assert "phone" not in [t.name for t in answer_types().values() if t.asked_by("Can I film ICE with my phone?")]
     assert "phone" in [t.name for t in answer_types().values()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answer.answerability import focus_term, unanswered_reason
+from assistant.answer.answerability import answering, focus_term, unanswered_reason
 from assistant.errors import UserError
 from assistant.ingest.loaders import load_document
 from assistant.retrieve.hybrid import HybridRetriever, diversify
@@ -174,6 +174,17 @@ def test_a_clause_is_read_under_its_heading_but_the_detail_must_be_in_the_clause
     # The heading names what the question is about; it never supplies the number asked for.
     assert unanswered_reason(question, ["The LEA gets notice before the agreement ends."], passages, vocabulary,
                              headings=["Troy agreement: 90 days"]) == "abstain_missing_detail"
+
+
+def test_each_sentence_is_marked_for_whether_it_gives_what_was_asked():
+    vocabulary = _Vocabulary({"troy": 6.0, "notice": 2.0})
+    question = "How much notice must Troy police get before the agreement ends?"
+    sentences = ["Troy police signed the agreement.", "The LEA will receive 90 days notice."]
+    # The second gives a count and is read under a heading that names Troy; the first gives no count.
+    headings = ["Troy agreement", "Troy agreement XX. TERMINATION"]
+    assert answering(question, sentences, sentences, vocabulary, headings=headings) == [False, True]
+    assert answering(question, sentences, sentences, vocabulary) == [False, False]
+    assert answering("What is the Troy agreement?", sentences, sentences, vocabulary) is None
 
 
 def test_a_question_in_another_language_takes_its_focus_from_its_english_terms():

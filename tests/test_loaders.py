@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.errors import IngestError
-from assistant.ingest.loaders import load_document
+from assistant.ingest.loaders import document_subject, load_document
 from tests.fixtures.make_files import write_blank_pdf, write_docx, write_encrypted_pdf, write_text_pdf
 
 LIMIT = 5_000_000
@@ -92,3 +92,15 @@ def test_huge_file_is_refused_by_size_without_reading(tmp_path):
         handle.truncate(50 * 1024 * 1024)  # sparse: 50 MB on paper, nothing written
     with pytest.raises(IngestError, match="over the 5 MB limit"):
         load_document(path, LIMIT)
+
+
+def test_a_documents_subject_is_the_names_its_opening_gives_and_keeps_mentioning():
+    text = ("Agreement between ICE and the Troy, New Hampshire Police (the LEA), written with BJS "
+            "Statisticians. Vicente Caceres is listed once. " + "The LEA and ICE agree. " * 3
+            + "Troy, New Hampshire Police signs. BJS counts. " * 2)
+    subject = document_subject(text).split("; ")
+    assert "Troy" in subject and "New Hampshire Police" in subject and "LEA" in subject
+    assert "BJS" in subject  # initials count on their own, though their run of capitals does not recur
+    assert "Vicente Caceres" not in subject  # named once: a row, not what the document is about
+    # Names past the opening are not its subject, however often they recur.
+    assert "Maine" not in document_subject("x " * 600 + "Maine. " * 5)

@@ -11,6 +11,7 @@ import pytest
 from assistant.answer.answerability import outside_scope, scope_places
 from assistant.assistant import Assistant
 from assistant.index.reader import Coverage, IndexReader
+from assistant.settings import Settings
 from assistant.types import Chunk
 from tests.conftest import ROOT, copy_index
 
@@ -91,11 +92,16 @@ def test_a_question_about_a_place_outside_the_knowledge_base_is_declined_saying_
 
 
 @pytest.mark.index
+def _with_document(corpus_settings, tmp_path, name: str, text: str) -> tuple[Settings, Assistant]:
+    """A copy of the corpus index with the user's document `name` added, and an assistant on it."""
+    document = tmp_path / name
+    document.write_text(text, encoding="utf-8")
+    settings = copy_index(corpus_settings, tmp_path / "with-document", (document,))
+    return settings, Assistant.from_settings(settings)
+
+
 def test_a_users_documents_about_maine_bring_maine_into_scope(corpus_settings, tmp_path):
-    document = tmp_path / "maine-detainers.md"
-    document.write_text(MAINE, encoding="utf-8")
-    settings = copy_index(corpus_settings, tmp_path / "with-maine", (document,))
-    widened = Assistant.from_settings(settings)
+    settings, widened = _with_document(corpus_settings, tmp_path, "maine-detainers.md", MAINE)
 
     coverage = IndexReader(settings.data_dir).snapshot().coverage
     assert "Maine" in coverage.jurisdictions
@@ -115,3 +121,41 @@ def test_answerable_dev_questions_naming_massachusetts_places_are_not_declined_f
     answers = [assistant.ask(question) for question in asked]
     declined = [a.question for a in answers if a.answer.startswith(_scope_prefix(assistant, a.language))]
     assert not declined
+
+
+# A user's agreement, written for this test (the town is made up): like a real 287(g) agreement,
+# only its opening and its signature blocks name the town; its clauses say "the LEA".
+AGREEMENT = """# Memorandum of Agreement
+
+This agreement is made between U.S. Immigration and Customs Enforcement (ICE) and the Greyhaven,
+New Hampshire Police, called the Law Enforcement Agency (LEA) below.
+
+## Termination of this agreement
+
+If ICE decides to end the agreement, ICE will give the LEA a 90-day notice before the partnership
+ends.
+
+## Points of contact
+
+The chief of police for the LEA is Maria Lopes.
+
+Chief of Police, Greyhaven, New Hampshire Police
+
+## Signatures
+
+Signed for the Greyhaven, New Hampshire Police by its chief.
+"""
+
+
+@pytest.mark.index
+def test_a_clause_is_read_with_the_names_its_documents_opening_gives(corpus_settings, tmp_path):
+    _, assistant = _with_document(corpus_settings, tmp_path, "greyhaven-moa.md", AGREEMENT)
+
+    notice = assistant.ask("How much notice does ICE give the Greyhaven, New Hampshire police before ending "
+                           "their agreement?")
+    assert not notice.abstained, notice.answer
+    assert "90-day notice" in notice.sentences[0].text and notice.citations[0].doc_id == "greyhaven-moa"
+    # The sentence that names the person asked for leads, though others share more of the question's words.
+    chief = assistant.ask("Who is the Greyhaven, New Hampshire chief of police?")
+    assert not chief.abstained, chief.answer
+    assert "Maria Lopes" in chief.sentences[0].text, chief.answer

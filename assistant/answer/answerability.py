@@ -38,6 +38,7 @@ class AnswerType:
     asks: tuple[re.Pattern[str], ...]  # any matching the question: it asks for this type
     gives: re.Pattern[str] | None  # a sentence matching it gives this type
     gives_new: bool  # and only with a match the question does not hold ("LEA" for "who pays ICE?")
+    given_names: bool  # and only where the match's `given` group, if any, is a known given name
     gives_any: tuple[str, ...]  # or: a sentence giving any of these types
     new_number: bool  # or: a sentence holding a number the question does not
     needs_focus: bool  # the sentence must also mention what the question is about
@@ -62,6 +63,7 @@ def answer_types() -> dict[str, AnswerType]:
     rows = _question_data()["types"]
     found = {name: AnswerType(name, _patterns(tuple(row["asks"])),
                               re.compile(row["gives"]) if "gives" in row else None, bool(row.get("gives_new", False)),
+                              bool(row.get("given_names", False)),
                               tuple(row.get("gives_any", ())), bool(row.get("new_number", False)),
                               bool(row.get("needs_focus", True)))
              for name, row in rows.items()}
@@ -81,9 +83,23 @@ def _gives(answer_type: AnswerType, question: str) -> Callable[[str], bool]:
         tests = [_gives(answer_types()[name], question) for name in answer_type.gives_any]
         return lambda text: any(test(text) for test in tests)
     pattern = answer_type.gives
-    if pattern and answer_type.gives_new:
-        return lambda text: any(m.group(0) not in question for m in pattern.finditer(text))
-    return lambda text: bool(pattern and pattern.search(text))
+    if pattern is None:
+        return lambda text: False
+
+    def counts(match: re.Match[str]) -> bool:
+        given = match.groupdict().get("given")
+        return (not answer_type.gives_new or match.group(0) not in question) and \
+            (not answer_type.given_names or given is None or given.upper() in given_names())
+
+    return lambda text: any(counts(m) for m in pattern.finditer(text))
+
+
+@cache
+def given_names() -> frozenset[str]:
+    """The US census's given names (1990, the `names` package's lists), in capitals."""
+    lists = files("names")
+    return frozenset(line.split()[0] for name in ("dist.male.first", "dist.female.first")
+                     for line in (lists / name).read_text(encoding="utf-8").splitlines() if line.strip())
 
 
 def asked_types(question: str) -> list[AnswerType]:
@@ -219,7 +235,8 @@ def unanswered_reason(question: str, sentences: list[str], passages: list[str], 
     `detail` (one sentence must give the answer type asked for) and `focus` (that sentence
     must also name the question's rarest word and its names).
 
-    `headings[i]` is where sentences[i] stands (Chunk.heading: its document's title and section).
+    `headings[i]` is where sentences[i] stands (Chunk.context: its document's title, section and
+    subject, the names the document's opening gives).
     A sentence is read under it for what the question is about, as a person reads a citation:
     "ICE will provide the LEA a 90-day notice" under "287(g) MOA TF - Troy PD XVIII. EFFECTIVE
     DATE, SUSPENSION, AND TERMINATION OF THIS MOA" is about Troy's agreement. The asked-for detail
@@ -235,21 +252,33 @@ def unanswered_reason(question: str, sentences: list[str], passages: list[str], 
     declined = declined_by_policy(question, sentences) if "declines" in rules else None
     if declined:
         return declined
-    read = read_under(sentences, headings)
-    if "scope" in rules and coverage is not None and outside_scope(question, read, coverage, language):
+    if "scope" in rules and coverage is not None and \
+            outside_scope(question, read_under(sentences, headings), coverage, language):
         return "abstain_elsewhere"
-    asked = asked_types(question) if "detail" in rules else []
-    if asked:
-        tests = [_gives(t, question) for t in asked]
-        focused = "focus" in rules and all(t.needs_focus for t in asked)
-        focus = focus_term(focus_words or question, passages, vocabulary) if focused else None
-        # "How many detainers did Worcester police get?" is not answered by a statewide count.
-        names = {n.lower() for n in _QUESTION_NAME.findall(question)} - _everywhere(coverage) \
-            if "focus" in rules else set()
-        if not any(all(test(s) for test in tests) and (focus is None or focus in vocabulary.terms(r))
-                   and all(n in r.lower() for n in names) for s, r in zip(sentences, read, strict=True)):
-            return "abstain_missing_detail"
+    answers = answering(question, sentences, passages, vocabulary, coverage, rules, headings, focus_words)
+    if answers is not None and not any(answers):
+        return "abstain_missing_detail"
     return None
+
+
+def answering(question: str, sentences: list[str], passages: list[str], vocabulary: Vocabulary,
+              coverage: Coverage | None = None, rules: frozenset[str] = frozenset(RULES),
+              headings: list[str] | None = None, focus_words: str | None = None) -> list[bool] | None:
+    """Which sentences give what the question asks for (the `detail` rule: its answer type; the
+    `focus` rule: under its heading, its rarest word and its names), or None when the question
+    asks for no type and any sentence may answer. Arguments as for unanswered_reason."""
+    asked = asked_types(question) if "detail" in rules else []
+    if not asked:
+        return None
+    tests = [_gives(t, question) for t in asked]
+    focused = "focus" in rules and all(t.needs_focus for t in asked)
+    focus = focus_term(focus_words or question, passages, vocabulary) if focused else None
+    # "How many detainers did Worcester police get?" is not answered by a statewide count.
+    names = {n.lower() for n in _QUESTION_NAME.findall(question)} - _everywhere(coverage) \
+        if "focus" in rules else set()
+    return [all(test(s) for test in tests) and (focus is None or focus in vocabulary.terms(r))
+            and all(n in r.lower() for n in names) for s, r in zip(sentences, read_under(sentences, headings),
+                                                                     strict=True)]
 
 
 def _everywhere(coverage: Coverage | None) -> set[str]:

@@ -12,6 +12,7 @@ import numpy as np
 
 from assistant.answer.answerability import (
     RULES,
+    answering,
     asks_for_actions,
     outside_scope,
     read_under,
@@ -94,6 +95,16 @@ def unanswered(request: AnswerRequest, texts: list[str], headings: list[str],
                              headings, focus_words)
 
 
+def first_answering(request: AnswerRequest, texts: list[str], headings: list[str],
+                    rules: frozenset[str] = frozenset(RULES)) -> int:
+    """The first of these sentences that gives what the question asks for (answerability.answering),
+    or 0 when none does or the question asks for no kind of detail."""
+    focus_words = request.english_query if request.language != "en" else None
+    answers = answering(_checked_question(request), texts, [p.chunk.text for p in request.passages],
+                        request.snapshot.lexical, request.snapshot.coverage, rules, headings, focus_words)
+    return next((i for i, answers_it in enumerate(answers or []) if answers_it), 0)
+
+
 def unscoped(request: AnswerRequest, texts: list[str], headings: list[str]) -> str | None:
     """What the question asks about that the knowledge base does not cover (answerability.outside_scope),
     each sentence read under its heading as the answerability checks read it."""
@@ -147,7 +158,7 @@ class ExtractiveAnswerer:
         if self.relevance is not None and request.language == "en":
             candidates = self.judged(request, candidates)
         selection = self.select(candidates)
-        sentences, citations, headings = _verified(selection)
+        kept, sentences, citations, headings = _verified(selection.sentences)
         texts = [s.text for s in sentences]
         if not sentences or selection.evidence < self.abstain_below:
             # Weak evidence for a place the sources do not cover: saying what they do cover helps more.
@@ -158,6 +169,11 @@ class ExtractiveAnswerer:
             reason = "abstain_missing_detail"  # near the topic, but no sentence gives what was asked
         if reason is not None:
             return self.abstention(request, reason, texts, headings)
+        # The sentence that gives what was asked leads, even where a sentence nearer the
+        # question's wording outscored it ("For the LEA: David Ellis Jr" for "who is the chief?").
+        lead = 0 if selection.as_list else first_answering(request, texts, headings, self.rules)
+        if lead:
+            _, sentences, citations, _ = _verified([kept[lead], *kept[:lead], *kept[lead + 1:]])
         notices = [request.messages["weak_evidence"]] if selection.evidence < self.weak_below else []
         joined = [f"{s.text} [{s.citations[0]}]" for s in sentences]
         text = "\n".join(f"- {line}" for line in joined) if selection.as_list else " ".join(joined)
@@ -284,13 +300,15 @@ def _near_duplicate(a: Candidate, b: Candidate, threshold: float) -> bool:
     return len(left & right) / max(1, len(left | right)) >= 0.6
 
 
-def _verified(selection: Selection) -> tuple[list[Sentence], list[Citation], list[str]]:
-    """Keep only sentences whose quote verifies against the stored passage text; with each, its
-    chunk's heading."""
+def _verified(candidates: list[Candidate]) -> tuple[list[Candidate], list[Sentence], list[Citation], list[str]]:
+    """Keep only sentences whose quote verifies against the stored passage text, numbered in
+    order: the candidates kept, their sentences and citations and what each chunk is read under
+    (Chunk.context: heading and document subject)."""
+    kept: list[Candidate] = []
     sentences: list[Sentence] = []
     citations: list[Citation] = []
     headings: list[str] = []
-    for candidate in selection.sentences:
+    for candidate in candidates:
         chunk, quote = candidate.chunk, candidate.quote
         text = display_text(quote)  # markdown removed
         if not quote_in_passage(quote, chunk.text, candidate.start, candidate.end, chunk.start) \
@@ -298,5 +316,6 @@ def _verified(selection: Selection) -> tuple[list[Sentence], list[Citation], lis
             continue
         citations.append(Citation.quoting(len(citations) + 1, chunk, candidate.start, candidate.end))
         sentences.append(Sentence(text=text, citations=[len(citations)], support=1.0))
-        headings.append(chunk.heading)
-    return sentences, citations, headings
+        headings.append(chunk.context)
+        kept.append(candidate)
+    return kept, sentences, citations, headings

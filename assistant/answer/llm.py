@@ -335,8 +335,8 @@ class LLMAnswerer:
 
     def _unanswered(self, request: AnswerRequest, verified: list[Checked]) -> str | None:
         """The extractive answerer's answerability checks on verified sentences, each read under
-        the heading of the first passage that backs it."""
-        headings = [request.passages[c.backing[0] - 1].chunk.heading for c in verified]
+        the heading and document subject of the first passage that backs it (Chunk.context)."""
+        headings = [request.passages[c.backing[0] - 1].chunk.context for c in verified]
         return unanswered(request, [c.text for c in verified], headings, self.fallback.rules)
 
     def _emit(self, raw: str, request: AnswerRequest, evidence: list[list[Window]], whole: list[str],

@@ -16,10 +16,17 @@ from assistant.errors import IngestError
 from assistant.ingest.pdf import PdfOptions, read_pdf
 from assistant.text import heading_spans
 from assistant.types import Document, Heading, PageSpan
+from assistant.verify.facts import claim_names
 
 SUPPORTED_SUFFIXES = (".md", ".markdown", ".txt", ".pdf", ".html", ".htm", ".docx")
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*\r?\n", re.DOTALL)
 _SLUG = re.compile(r"[^a-z0-9]+")
+# A document's opening (its first page or two paragraphs) names what it is about: the parties
+# of an agreement, the agency that wrote a report. Its clauses and table rows do not repeat them.
+# Only names the document keeps coming back to count: the first row of a table is no subject.
+_OPENING_CHARS = 1000
+_SUBJECT_MENTIONS = 3
+_INITIALS = re.compile(r"\b[A-Z]{3,6}\b")
 
 
 def doc_id_for(path: Path) -> str:
@@ -52,11 +59,21 @@ def load_document(path: Path, max_bytes: int, pdf: PdfOptions | None = None,
     meta = {**sidecar, **meta}
     doc_id = str(meta.pop("id", "") or doc_id_for(path))
     heads = [Heading(s, e, level, title) for s, e, level, title in heading_spans(text)]
-    return Document(doc_id=doc_id, text=text, meta=_complete_meta(meta, path, heads),
+    return Document(doc_id=doc_id, text=text, meta=_complete_meta(meta, path, heads, text),
                     pages=pages, headings=heads)
 
 
-def _complete_meta(meta: dict[str, Any], path: Path, heads: list[Heading]) -> dict[str, Any]:
+def document_subject(text: str) -> str:
+    """The names the document's opening gives and that it mentions again and again ("Troy",
+    "New Hampshire Police", "BJS"), each once: what every sentence of it is about, read with the
+    sentence by the answerability checks."""
+    opening = text[:_OPENING_CHARS]
+    # An agency's initials count on their own: "BJS" of "BJS Statisticians Anthony Whyde".
+    names = dict.fromkeys(n for n in [*claim_names(opening), *_INITIALS.findall(opening)] if len(n) > 2)
+    return "; ".join(n for n in names if len(re.findall(rf"\b{re.escape(n)}\b", text)) >= _SUBJECT_MENTIONS)
+
+
+def _complete_meta(meta: dict[str, Any], path: Path, heads: list[Heading], text: str) -> dict[str, Any]:
     sources = meta.get("sources") or []
     first_url = next((s.get("url", "") for s in sources if isinstance(s, dict)), "")
     title = meta.get("title") or next((h.text for h in heads if h.level == 1), "") or path.stem
@@ -68,6 +85,7 @@ def _complete_meta(meta: dict[str, Any], path: Path, heads: list[Heading]) -> di
         "jurisdiction": str(meta.get("jurisdiction") or ""),
         "as_of": as_of.isoformat() if isinstance(as_of, dt.date) else str(as_of),
         "language": str(meta.get("language") or "en"),
+        "subject": document_subject(text),
         # A translated know-your-rights card names its English original (shown to its readers only).
         "translation_of": str(meta.get("translation_of") or ""),
         "path": str(path),
