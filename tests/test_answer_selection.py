@@ -189,6 +189,19 @@ def test_when_takes_a_time_limit_and_who_takes_an_agency_the_question_does_not_n
     assert all(test("The chief is David Ellis.") for test in chief)
 
 
+def test_how_soon_wants_a_time_limit_and_how_often_a_period_not_a_date():
+    assert [t.name for t in answer_types().values() if t.asked_by("How soon must they notify ICE?")] == ["time_limit"]
+    soon = wanted_details("How soon must they notify ICE?")[0]
+    assert soon("They must notify ICE as soon as possible, but no longer than approximately 24 hours.")
+    assert not soon("The agreement was signed in January 2026.") and not soon("They notify ICE as soon as possible.")
+    often = wanted_details("How often is the agreement reviewed?")[0]
+    assert often("ICE may review it every three years.") and often("It is audited twice a year.")
+    assert not often("It was reviewed in July 2024.")
+    # "When" still takes either a date or a time limit.
+    when = wanted_details("When must they notify ICE?")[0]
+    assert when("They signed it in May 2019.") and when("They must do it within one hour.")
+
+
 def test_a_person_is_a_given_name_or_a_title_before_a_surname_the_question_does_not_hold():
     person = wanted_details("Who is the Troy, New Hampshire chief of police?")[0]
     assert person("For the LEA: David Ellis Jr") and person("Sheriff Tompkins said so.")

@@ -187,6 +187,23 @@ def test_each_sentence_is_marked_for_whether_it_gives_what_was_asked():
     assert answering("What is the Troy agreement?", sentences, sentences, vocabulary) is None
 
 
+def test_the_words_asking_for_the_answer_are_not_what_the_question_is_about():
+    vocabulary = _Vocabulary({"website": 7.0, "locator": 5.0})
+    question = "What is the website for the detainee locator?"
+    passages = ["Visit the website lucemass.org for the hotline.", "A locator system would be created."]
+    # "website" is the rarer word, but it is what is asked for: the answer must be about the locator.
+    assert unanswered_reason(question, [passages[0]], passages, vocabulary) == "abstain_missing_detail"
+    assert unanswered_reason(question, ["The locator is at locator.example.gov."], passages, vocabulary) is None
+
+
+def test_initials_in_the_question_are_names_the_answer_must_hold():
+    vocabulary = _Vocabulary({"hotline": 3.0})
+    question = "What is the phone number of the ACLU hotline?"
+    passages = ["Call the LUCE hotline at 617-555-0100."]
+    assert unanswered_reason(question, passages, passages, vocabulary) == "abstain_missing_detail"
+    assert unanswered_reason(question, ["The ACLU hotline is 617-555-0100."], passages, vocabulary) is None
+
+
 def test_a_question_in_another_language_takes_its_focus_from_its_english_terms():
     vocabulary = _Vocabulary({"os": 9.0, "gang": 5.0})  # the article is rare among English passages
     question = "Quantos pontos os membros precisam? how many points gang members"
