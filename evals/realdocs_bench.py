@@ -6,7 +6,8 @@
 The documents are the shared ones (REALDOCS_DIR, default ../shared/data/realdocs; see its
 SOURCE.md); they are read where they lie and indexed from a temporary copy together with the
 corpus, as a person's added files would be. Questions: evals/realdocs_questions.jsonl (question,
-file, facts that the answer's quotes must hold, the page they are on).
+file, facts that the answer's quotes must hold, written as `a|b` alternatives like the eval's, the
+page they are on).
 
 Measured: the share of quotes with ligature glyphs or glued words; the share of facts found in a
 quote from the right file and page; reading time per page with and without OCR (and forced
@@ -31,11 +32,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from assistant.evaluate.metrics import fact_found  # noqa: E402
 from assistant.ingest import ocr  # noqa: E402
 from assistant.ingest.cleanup import clean_pages, is_word, normalize_chars, split_glued_words  # noqa: E402
 from assistant.ingest.loaders import doc_id_for  # noqa: E402
 from assistant.ingest.pdf import PdfOptions, read_pdf  # noqa: E402
-from assistant.text import normalize  # noqa: E402
 
 DOCS = Path(os.environ.get("REALDOCS_DIR", ROOT.parent / "shared" / "data" / "realdocs"))
 QUESTIONS = ROOT / "evals" / "realdocs_questions.jsonl"
@@ -262,12 +263,11 @@ def index_and_ask(pdfs: list[Path], work: Path, questions: list[dict[str, Any]])
         # file and page, among those the answerer was given.
         passages = assistant.retriever.retrieve(assistant.reader.snapshot(), item["question"]).passages
         retrieved = any(p.chunk.doc_id == doc_id and p.chunk.page == item["page"]
-                        and all(normalize(f) in normalize(p.chunk.text) for f in item["facts"]) for p in passages)
+                        and all(fact_found(f, p.chunk.text) for f in item["facts"]) for p in passages)
         from_file = [c for c in answer.citations if c.doc_id == doc_id]
         facts = []
         for fact in item["facts"]:
-            wanted = normalize(fact)
-            in_file = [c for c in from_file if wanted in normalize(c.quote)]
+            in_file = [c for c in from_file if fact_found(fact, c.quote)]
             facts.append({"fact": fact, "found": bool(in_file),
                           "right_page": any(c.page == item["page"] for c in in_file),
                           "pages": sorted({c.page for c in in_file if c.page is not None})})
@@ -369,10 +369,10 @@ def write_report(reading: list[dict[str, Any]], run: dict[str, Any], summary: di
               "answer was among those the answerer got. The answerability checks read each sentence under "
               "its heading and its document's subject (the names its opening gives and keeps mentioning: "
               "\"Troy\", \"New Hampshire Police\", \"BJS\"), so a clause or a table row need not repeat "
-              "them, and the sentence that gives what was asked leads the answer. The causes below were "
-              "checked by hand for the run of 2026-12-02 (second session) and may not fit a later run's "
-              "list: the warrantless-arrest answer quotes the right page, but its clause says \"arrest "
-              "without warrant\", and the bench's fact is the other clause's \"arrest without a warrant\".",
+              "them, and the sentence that gives what was asked leads the answer. The warrantless-arrest "
+              "fact takes both of the agreement's wordings (\"arrest without a warrant\" and \"arrest "
+              "without warrant\", both on page 2) since 2026-12-02; before, the answer quoted the second "
+              "and the bench wanted the first.",
               f"- Not retrieved ({len(unretrieved)}): {', '.join(unretrieved) or 'none'}. In the run of "
               "2026-12-02: the MassDOC clauses rank below the corpus's own summaries of the DOC agreement, "
               "which MiniLM finds closer to the question than the clause that answers it (best-sentence "
