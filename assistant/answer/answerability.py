@@ -19,11 +19,11 @@ from typing import Any, Protocol
 from assistant.index.reader import Coverage
 from assistant.retrieve.rewrite import content_words
 from assistant.text import normalize
-from assistant.verify.facts import claim_numbers
+from assistant.verify.facts import claim_initials, claim_numbers
 
-# A name in the question: a capitalised word inside it ("Worcester"), not its first word, or
-# initials ("ACLU", "BJS") anywhere.
-_QUESTION_NAME = re.compile(r"(?<=\S )[A-Z][a-z]{2,}\b|\b[A-Z]{3,6}\b")
+# A name in the question: a capitalised word inside it ("Worcester"), not its first word (and
+# initials anywhere: verify.facts.claim_initials).
+_QUESTION_NAME = re.compile(r"(?<=\S )[A-Z][a-z]{2,}\b")
 _LETTERS = re.compile(r"[^\W\d_]+")
 # Text before a word that opens a sentence, where a capital says nothing about a name.
 _SENTENCE_START = re.compile(r"(?:^|[.!?¿¡:;\n])[\s\"'“‘(\[*-]*$")
@@ -275,8 +275,8 @@ def answering(question: str, sentences: list[str], passages: list[str], vocabula
     focused = "focus" in rules and all(t.needs_focus for t in asked)
     focus = focus_term(_about(focus_words or question, asked), passages, vocabulary) if focused else None
     # "How many detainers did Worcester police get?" is not answered by a statewide count.
-    names = {n.lower() for n in _QUESTION_NAME.findall(question)} - _everywhere(coverage) \
-        if "focus" in rules else set()
+    names = {n.lower() for n in [*_QUESTION_NAME.findall(question), *claim_initials(question)]} - \
+        _everywhere(coverage) if "focus" in rules else set()
     return [all(test(s) for test in tests) and (focus is None or focus in vocabulary.terms(r))
             and all(n in r.lower() for n in names) for s, r in zip(sentences, read_under(sentences, headings),
                                                                      strict=True)]

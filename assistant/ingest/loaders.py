@@ -16,7 +16,7 @@ from assistant.errors import IngestError
 from assistant.ingest.pdf import PdfOptions, read_pdf
 from assistant.text import heading_spans
 from assistant.types import Document, Heading, PageSpan
-from assistant.verify.facts import claim_names
+from assistant.verify.facts import claim_initials, claim_names
 
 SUPPORTED_SUFFIXES = (".md", ".markdown", ".txt", ".pdf", ".html", ".htm", ".docx")
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*\r?\n", re.DOTALL)
@@ -26,7 +26,6 @@ _SLUG = re.compile(r"[^a-z0-9]+")
 # Only names the document keeps coming back to count: the first row of a table is no subject.
 _OPENING_CHARS = 1000
 _SUBJECT_MENTIONS = 3
-_INITIALS = re.compile(r"\b[A-Z]{3,6}\b")
 
 
 def doc_id_for(path: Path) -> str:
@@ -69,7 +68,7 @@ def document_subject(text: str) -> str:
     sentence by the answerability checks."""
     opening = text[:_OPENING_CHARS]
     # An agency's initials count on their own: "BJS" of "BJS Statisticians Anthony Whyde".
-    names = dict.fromkeys(n for n in [*claim_names(opening), *_INITIALS.findall(opening)] if len(n) > 2)
+    names = dict.fromkeys(n for n in [*claim_names(opening), *claim_initials(opening)] if len(n) > 2)
     return "; ".join(n for n in names if len(re.findall(rf"\b{re.escape(n)}\b", text)) >= _SUBJECT_MENTIONS)
 
 

@@ -57,6 +57,11 @@ def claim_names(text: str) -> list[str]:
     return names
 
 
+def claim_initials(text: str) -> list[str]:
+    """Initials of three to six capitals ("ICE", "BJS", "ACLU"): names, wherever they stand."""
+    return [m for m in _ACRONYM.findall(text) if len(m) > 2]
+
+
 def _opener(word: str) -> bool:
     lowered = word.lower()
     words = _words()
