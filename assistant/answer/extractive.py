@@ -84,24 +84,27 @@ def _checked_question(request: AnswerRequest) -> str:
     return request.question if request.language == "en" else f"{request.question} {request.english_query}"
 
 
+def _focus_words(request: AnswerRequest) -> str | None:
+    """What the focus rule reads a question's rarest word from: another language's own words
+    carry its articles and prepositions ("os", "de"), its English terms do not."""
+    return request.english_query if request.language != "en" else None
+
+
 def unanswered(request: AnswerRequest, texts: list[str], headings: list[str],
                rules: frozenset[str] = frozenset(RULES)) -> str | None:
     """Why these answer sentences, each under its chunk's heading, do not answer the request's
     question (a message key), or None."""
-    # Another language's own words carry its articles and prepositions ("os", "de"): its English terms do not.
-    focus_words = request.english_query if request.language != "en" else None
     return unanswered_reason(_checked_question(request), texts, [p.chunk.text for p in request.passages],
                              request.snapshot.lexical, request.snapshot.coverage, request.language, rules,
-                             headings, focus_words)
+                             headings, _focus_words(request))
 
 
 def first_answering(request: AnswerRequest, texts: list[str], headings: list[str],
                     rules: frozenset[str] = frozenset(RULES)) -> int:
     """The first of these sentences that gives what the question asks for (answerability.answering),
     or 0 when none does or the question asks for no kind of detail."""
-    focus_words = request.english_query if request.language != "en" else None
     answers = answering(_checked_question(request), texts, [p.chunk.text for p in request.passages],
-                        request.snapshot.lexical, request.snapshot.coverage, rules, headings, focus_words)
+                        request.snapshot.lexical, request.snapshot.coverage, rules, headings, _focus_words(request))
     return next((i for i, answers_it in enumerate(answers or []) if answers_it), 0)
 
 
