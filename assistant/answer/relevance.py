@@ -5,11 +5,13 @@ data with ICE" from a sentence about the same departments that gives no count, o
 sheriff's salary" from a sentence about the sheriff. A MiniLM cross-encoder reads the question
 and the sentence together and says whether the sentence gives what was asked. It was trained
 here (evals/judge/train.py --task relevance), InPars-style, on questions the local LLM wrote for
-corpus sentences, against BM25 hard negatives and near-miss questions (evals/relevance/). It
-shares the support judge's runtime (verify/judge.py), so it never imports torch.
+corpus sentences and questions written in people's words, against BM25 hard negatives and
+near-miss questions (evals/relevance/). It shares the support judge's runtime (verify/judge.py),
+so it never imports torch.
 
-It is off by default and ships no weights: the one trained so far (511 generated records, 1,993
-pairs) made dev answers worse at every weight and threshold tried
+It is off by default and ships no weights: neither model trained so far, on the LLM's questions
+(1,993 pairs) nor with 2,474 questions written in people's words added (9,184 pairs), beat
+similarity and the answerability rules on dev at any weight or threshold tried
 (evals/reports/relevance-calibration.md). `answer.relevance` takes a trained model's folder.
 """
 

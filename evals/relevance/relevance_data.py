@@ -1,13 +1,23 @@
 """Training and dev pairs for the relevance model (evals/judge/train.py --task relevance).
 
 A pair is (question, "<document title>: <sentence>"), labelled 1 when the sentence answers the
-question. Every question comes from evals/relevance/generated_questions.jsonl (the local LLM
-wrote it for one corpus sentence, evals/relevance/questions.py); no dev or holdout question of
-the answer evals is read here. From each generated record:
+question. Questions come from two files, each record one corpus sentence with questions it
+answers and near-miss questions it does not; no dev or holdout question of the answer evals is
+read here:
 
-- answered question + its own sentence: relevant, if a round trip finds the sentence again (its
-  BM25 rank for the question is within `ROUND_TRIP_RANK`; the Promptagator consistency filter,
-  which drops questions the model wrote about something else);
+- evals/relevance/people_questions.jsonl: written by helper sessions from the corpus documents
+  alone (evals/relevance/PEOPLE_QUESTIONS.md), in people's words and voices, two answered
+  questions and one near miss per sentence;
+- evals/relevance/generated_questions.jsonl: written by the local LLM
+  (evals/relevance/questions.py), one of each; they read like the sentences they came from.
+
+From each record:
+
+- answered question + its own sentence: relevant. A generated question is kept only if a round
+  trip finds its sentence again (BM25 rank within `ROUND_TRIP_RANK`; the Promptagator
+  consistency filter, which drops questions the small model wrote about something else). A
+  written question is not filtered: people's words share few terms with the sentence, which is
+  the case the model has to learn;
 - answered question + sentences BM25 ranks high for it from other passages: not relevant (hard
   negatives, drawn from the top few; a sentence sharing much of the source's wording is
   skipped, since it may answer too);
@@ -20,13 +30,17 @@ the answer evals is read here. From each generated record:
   words: the small model often writes a "near miss" that the sentence does answer.
 
 Documents, not pairs, are split between train and dev, so dev questions are about text the
-model never saw in training.
+model never saw in training. A training question close to a question of the answer evals (dev,
+holdout or multilingual; most of its words the same, `EVAL_OVERLAP`) is dropped, since both
+were written from the same sentences and a near copy would let the evals grade memory: the eval
+files are read for that alone.
 """
 
 from __future__ import annotations
 
 import json
 import random
+import re
 import sys
 from functools import cache
 from pathlib import Path
@@ -39,7 +53,8 @@ from assistant.answer.relevance import candidate_text
 from assistant.ingest.loaders import load_document
 from assistant.text import english_stemmer
 
-QUESTIONS = ROOT / "evals" / "relevance" / "generated_questions.jsonl"
+GENERATED = ROOT / "evals" / "relevance" / "generated_questions.jsonl"
+WRITTEN = ROOT / "evals" / "relevance" / "people_questions.jsonl"
 ROUND_TRIP_RANK = 30
 HARD_NEGATIVES = 2
 HARD_NEGATIVE_POOL = 10  # hard negatives are drawn from this many top BM25 sentences
@@ -47,6 +62,8 @@ RESTATES_SHARE = 0.4  # a sentence sharing this much of the source's content wor
 NEAR_MISS_SHARE = 0.75  # a near-miss question this much inside its sentence is likely answered by it
 NEIGHBOUR_SHARE = 0.5  # a same-passage sentence holding this much of the question may answer it
 DEV_DOCUMENT_SHARE = 0.15
+EVAL_OVERLAP = 0.6  # word-set Jaccard with an answer-eval question at which a training question is dropped
+EVAL_QUESTIONS = sorted((ROOT / "evals").glob("*.jsonl"))
 
 
 @cache
@@ -85,9 +102,48 @@ class _SentenceIndex:
         return [int(i) for i, s in zip(found[0], scores[0], strict=True) if s > 0]
 
 
-def relevance_pairs(seed: int = 13) -> tuple[list[Pair], list[Pair]]:
-    """(train, dev), seeded."""
-    records = [json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
+def _words(text: str) -> frozenset[str]:
+    return frozenset(re.findall(r"\w+", text.lower()))
+
+
+@cache
+def _eval_questions() -> tuple[frozenset[str], ...]:
+    """The word sets of every answer-eval question (evals/*.jsonl), for decontamination only."""
+    found = []
+    for path in EVAL_QUESTIONS:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                record = json.loads(line)
+                found += [_words(record["question"])] + [_words(turn) for turn in record.get("history", [])
+                                                         if isinstance(turn, str)]
+    return tuple(found)
+
+
+def _near_eval_question(question: str) -> bool:
+    words = _words(question)
+    return any(len(words & other) / len(words | other) >= EVAL_OVERLAP for other in _eval_questions() if other)
+
+
+def _records(path: Path, written: bool) -> list[dict[str, object]]:
+    """One record per sentence: "answered" and "unanswered" as lists (questions near an answer-eval
+    question dropped), and whether people wrote it."""
+    records = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            record = json.loads(line)
+            for key in ("answered", "unanswered"):
+                value = record.get(key) or []
+                record[key] = [q for q in ([value] if isinstance(value, str) else value) if not _near_eval_question(q)]
+            record["written"] = written
+            records.append(record)
+    return records
+
+
+def relevance_pairs(seed: int = 13, sources: str = "written,generated") -> tuple[list[Pair], list[Pair]]:
+    """(train, dev), seeded, from the named question sources."""
+    chosen = {name.strip() for name in sources.split(",")}
+    records = ((_records(WRITTEN, True) if "written" in chosen and WRITTEN.is_file() else [])
+               + (_records(GENERATED, False) if "generated" in chosen else []))
     index = _SentenceIndex()
     titles = titles_by_document()
     documents = sorted({r["doc"] for r in records})
@@ -102,9 +158,9 @@ def relevance_pairs(seed: int = 13) -> tuple[list[Pair], list[Pair]]:
     return train, dev
 
 
-def _record_pairs(record: dict[str, str], index: _SentenceIndex, titles: dict[str, str],
+def _record_pairs(record: dict[str, object], index: _SentenceIndex, titles: dict[str, str],
                   rng: random.Random) -> list[Pair]:
-    """The labelled pairs one generated record gives (see the module docstring)."""
+    """The labelled pairs one record gives (see the module docstring)."""
     sentence = record["sentence"]
     if sentence not in index.where:
         return []
@@ -116,24 +172,25 @@ def _record_pairs(record: dict[str, str], index: _SentenceIndex, titles: dict[st
         pairs.append(Pair(question, candidate_text(titles.get(doc, ""), text), label, kind,
                           f"relevance/{record['doc']}"))
 
-    answered = record.get("answered")
-    if answered:
+    for answered in record["answered"]:
         ranked = index.ranked(answered, ROUND_TRIP_RANK)
-        if source in ranked:
-            add(answered, source, 1, "answered")
-            negatives = [r for r in ranked if index.rows[r][:2] != index.rows[source][:2]
-                         and not restates(sentence, index.rows[r][2], RESTATES_SHARE)
-                         and not restates(index.rows[r][2], sentence, RESTATES_SHARE)][:HARD_NEGATIVE_POOL]
-            for row in rng.sample(negatives, min(HARD_NEGATIVES, len(negatives))):
-                add(answered, row, 0, "bm25-negative")
-            add(answered, rng.randrange(len(index.rows)), 0, "random-negative")
-            neighbours = [r for r in index.passage_rows(source) if r != source
-                          and not restates(sentence, index.rows[r][2], RESTATES_SHARE)
-                          and not restates(index.rows[r][2], sentence, RESTATES_SHARE)
-                          and not restates(answered, index.rows[r][2], NEIGHBOUR_SHARE)]
-            if neighbours:
-                add(answered, rng.choice(neighbours), 0, "same-passage-negative")
-    near_miss = record.get("unanswered")
-    if near_miss and not restates(near_miss, sentence, NEAR_MISS_SHARE):
-        add(near_miss, source, 0, "near-miss")
+        if not record["written"] and source not in ranked:
+            continue
+        add(answered, source, 1, "answered")
+        negatives = [r for r in ranked if index.rows[r][:2] != index.rows[source][:2]
+                     and not restates(sentence, index.rows[r][2], RESTATES_SHARE)
+                     and not restates(index.rows[r][2], sentence, RESTATES_SHARE)][:HARD_NEGATIVE_POOL]
+        for row in rng.sample(negatives, min(HARD_NEGATIVES, len(negatives))):
+            add(answered, row, 0, "bm25-negative")
+        add(answered, rng.randrange(len(index.rows)), 0, "random-negative")
+        neighbours = [r for r in index.passage_rows(source) if r != source
+                      and not restates(sentence, index.rows[r][2], RESTATES_SHARE)
+                      and not restates(index.rows[r][2], sentence, RESTATES_SHARE)
+                      and not restates(answered, index.rows[r][2], NEIGHBOUR_SHARE)]
+        if neighbours:
+            add(answered, rng.choice(neighbours), 0, "same-passage-negative")
+    for near_miss in record["unanswered"]:
+        # The small model often writes a "near miss" that the sentence does answer; people don't.
+        if record["written"] or not restates(near_miss, sentence, NEAR_MISS_SHARE):
+            add(near_miss, source, 0, "near-miss")
     return pairs
