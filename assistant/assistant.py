@@ -121,8 +121,10 @@ class Assistant:
                           messages["legal_notice"]]
         answer.referrals = select_referrals(self.settings.referrals_path, asked, urgent=answer.urgent,
                                             abstained=answer.abstained, language=request.language)
-        if request.language != "en" and not answer.abstained and any(c.language == "en" for c in answer.citations):
-            answer.lead = messages["sources_in_english"]
+        english = [c.language == "en" for c in answer.citations]
+        if request.language != "en" and not answer.abstained and any(english):
+            # "the sentences below are in English" would mislead when some are in the asker's language
+            answer.lead = messages["sources_in_english" if all(english) else "some_sources_in_english"]
         return answer
 
 

@@ -51,6 +51,14 @@ def test_an_answer_from_english_sources_says_so_first_and_quotes_them_exactly(as
         assert citation.quote in citation.text
 
 
+def test_the_lead_says_the_quotes_are_english_only_when_all_are_and_some_when_some_are(assistant):
+    answer = assistant.ask("Tem agentes do ICE batendo na minha porta agora. Eu sou obrigado a abrir?")
+    languages = {c.language for c in answer.citations}
+    assert answer.language == "pt" and not answer.abstained
+    expected = {frozenset({"en"}): "sources_in_english", frozenset({"en", "pt"}): "some_sources_in_english"}
+    assert answer.lead == (messages(assistant, "pt")[expected[frozenset(languages)]] if "en" in languages else "")
+
+
 def test_an_off_topic_question_is_declined_in_its_language(assistant):
     answer = assistant.ask("¿Cuál es la mejor receta para hacer pupusas salvadoreñas en casa?")
     assert answer.abstained and answer.language == "es"
