@@ -147,6 +147,12 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
+def fold_accents(text: str) -> str:
+    """Lowercase without accents: people often type "policia" for "polícia", "pe" for "pè"."""
+    decomposed = unicodedata.normalize("NFKD", text.lower().replace("’", "'"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 def normalize(text: str) -> str:
     """Case-, accent- and whitespace-insensitive form for matching facts and quotes."""
     # Curly apostrophes first: the ASCII fold would drop them ("doesn’t" -> "doesnt").

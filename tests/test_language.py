@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.errors import UserError
+from assistant.index.bm25 import LexicalIndex
 from assistant.prompts import load_messages
 from assistant.retrieve.language import Glossary, choose_language, for_reader
 from assistant.settings import Settings
@@ -90,3 +91,10 @@ def test_urgency_is_read_from_the_question_in_its_own_language(question, urgent)
     from assistant.answer.referrals import is_urgent
 
     assert is_urgent(question) is urgent
+
+
+def test_the_lexical_index_matches_words_typed_without_their_accents():
+    index = LexicalIndex.build(["A polícia local não pode prender por causa de um pedido do ICE.",
+                                "O tribunal marcou uma audiência para a próxima semana."])
+    assert [row for row, _ in index.search("policia", 2)] == [0]
+    assert [row for row, _ in index.search("audiencia proxima", 2)] == [1]

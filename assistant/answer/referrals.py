@@ -12,7 +12,7 @@ from pathlib import Path
 import yaml
 
 from assistant.errors import UserError
-from assistant.retrieve.language import fold
+from assistant.text import fold_accents
 from assistant.types import Referral
 
 _TOPICS = {
@@ -31,14 +31,14 @@ _TOPICS = {
 @lru_cache(maxsize=1)
 def _urgent_cues() -> re.Pattern[str]:
     cues = tomllib.loads((files("assistant.answer") / "urgent.toml").read_text(encoding="utf-8"))
-    phrases = sorted({fold(p) for language in cues.values() for p in language}, key=len, reverse=True)
+    phrases = sorted({fold_accents(p) for language in cues.values() for p in language}, key=len, reverse=True)
     return re.compile(r"\b(?:" + "|".join(re.escape(p) for p in phrases) + r")\b")
 
 
 def is_urgent(question: str) -> bool:
     """Whether the question says something is happening now (cues in assistant/answer/urgent.toml,
     for every language the assistant speaks, matched without case or accents)."""
-    return bool(_urgent_cues().search(fold(question)))
+    return bool(_urgent_cues().search(fold_accents(question)))
 
 
 def topics_of(question: str) -> set[str]:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.text import english_stemmer
+from assistant.text import english_stemmer, fold_accents
 
 
 class LexicalIndex:
@@ -24,7 +24,7 @@ class LexicalIndex:
         import bm25s
 
         retriever = bm25s.BM25()
-        retriever.index(bm25s.tokenize(texts, stopwords="en", stemmer=english_stemmer(),
+        retriever.index(bm25s.tokenize([fold_accents(t) for t in texts], stopwords="en", stemmer=english_stemmer(),
                                        show_progress=False), show_progress=False)
         return cls(retriever, rows)
 
@@ -44,7 +44,7 @@ class LexicalIndex:
         """(row, score) pairs, best first; rows index the generation's chunk table."""
         import bm25s
 
-        tokens = bm25s.tokenize([query], stopwords="en", stemmer=english_stemmer(),
+        tokens = bm25s.tokenize([fold_accents(query)], stopwords="en", stemmer=english_stemmer(),
                                 return_ids=False, show_progress=False)
         if not tokens or not tokens[0]:
             return []
@@ -58,7 +58,7 @@ class LexicalIndex:
         """The stemmed, stopword-free terms BM25 sees in `text`."""
         import bm25s
 
-        tokens = bm25s.tokenize([text], stopwords="en", stemmer=english_stemmer(), return_ids=False,
+        tokens = bm25s.tokenize([fold_accents(text)], stopwords="en", stemmer=english_stemmer(), return_ids=False,
                                 show_progress=False)
         return set(tokens[0]) if tokens else set()
 

@@ -68,9 +68,10 @@ class IngestReport:
 def fingerprint(settings: Settings) -> str:
     chunker = chunker_config(settings)
     # meta=4: chunks carry translation_of, translated chunks are embedded through the glossary,
-    # each language has its own BM25 index, and Chroma records carry the language.
+    # each language has its own BM25 index, and Chroma records carry the language; lexical=2:
+    # BM25 reads text without accents.
     return f"embed={settings.index.embed_model}:{resolve_model_path(settings.index.embed_model).name}|" \
-           f"{chunker.fingerprint()}|meta=4|terms={glossary_fingerprint()}"
+           f"{chunker.fingerprint()}|meta=4|lexical=2|terms={glossary_fingerprint()}"
 
 
 def chunker_config(settings: Settings) -> ChunkerConfig:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -26,6 +25,7 @@ from importlib.resources import files
 
 from assistant.errors import UserError
 from assistant.retrieve.rewrite import content_words
+from assistant.text import fold_accents
 from assistant.types import Chunk, Passage
 
 LANGUAGES = {"en": "English", "es": "Español", "pt": "Português", "ht": "Kreyòl ayisyen"}
@@ -69,12 +69,6 @@ def choose_language(question: str, history: list[str] | None, chosen: str | None
     return SOURCE_LANGUAGE
 
 
-def fold(text: str) -> str:
-    """Lowercase without accents: people often type "policia" for "polícia", "pe" for "pè"."""
-    decomposed = unicodedata.normalize("NFKD", text.lower().replace("’", "'"))
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
 class Glossary:
     """Phrases of one language → the English terms the corpus uses for them."""
 
@@ -82,7 +76,7 @@ class Glossary:
         self._english: dict[tuple[str, ...], str] = {}
         for english, phrases in terms.items():
             for phrase in phrases:
-                key = tuple(_TOKEN.findall(fold(phrase)))
+                key = tuple(_TOKEN.findall(fold_accents(phrase)))
                 # A phrase listed under two terms ("orden judicial": warrant, judicial warrant)
                 # means the more specific, longer one.
                 if key and len(english) > len(self._english.get(key, "")):
@@ -103,7 +97,7 @@ class Glossary:
         a search among documents in the question's language is not won by them."""
         found = list(_TOKEN.finditer(text))
         tokens = [m.group() for m in found]
-        folded = [fold(t) for t in tokens]
+        folded = [fold_accents(t) for t in tokens]
         opens = [_opens_sentence(text[:m.start()]) for m in found]
         native: list[str] = []
         english: list[str] = []
