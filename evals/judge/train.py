@@ -16,6 +16,11 @@ Steps for the judge, all seeded (the relevance model takes the same steps 2-4 on
    passage are not), the hand-labelled corpus_labelled.jsonl, and most of AttributionBench dev,
    WiCE claim dev and ExpertQA rand_val. Dev (early stopping and the threshold): the
    hand-labelled corpus_tuning.jsonl and a seeded share of each public set.
+   `--written` adds corpus_written.jsonl (claims in writers' own words, weighted to negations,
+   dropped hedges and wrong relations; evals/attribution/WRITTEN.md): its pairs from a seeded 85%
+   of the documents train, the rest join dev. Tried and not shipped: it halved the false
+   "supported" verdicts in domain but rejected more faithful paraphrases, and as the answerer's
+   repeat check it let more repeats through (evals/reports/support-judge.md).
    Never read here: evals/attribution/corpus_holdout.jsonl, the AttributionBench test split and
    ExpertQA domain_val, which only measure (evals/judge/bench.py).
 2. The encoder is the packaged all-MiniLM-L6-v2; the pair goes in as [CLS] claim [SEP] evidence
@@ -69,10 +74,12 @@ from assistant.verify.judge import BUILTIN_JUDGE_DIR, CrossEncoderJudge, PairWin
 
 HAND_TRAIN = ROOT / "evals" / "attribution" / "corpus_labelled.jsonl"
 HAND_DEV = ROOT / "evals" / "attribution" / "corpus_tuning.jsonl"
+WRITTEN = ROOT / "evals" / "attribution" / "corpus_written.jsonl"
+WRITTEN_DEV_DOCUMENTS = 0.15  # this share of the written pairs' documents goes to dev
 
 
-def judge_datasets(seed: int) -> tuple[list[Pair], list[Pair]]:
-    """(train, dev). The frozen test sets are not touched here."""
+def judge_datasets(seed: int, written: bool = False) -> tuple[list[Pair], list[Pair]]:
+    """(train, dev), with corpus_written.jsonl when `written`. The frozen test sets are not touched here."""
     bench_rest, _test = attributionbench_split(seed=13)
     bench_train, bench_dev = split_off(bench_rest, 0.15, seed=seed)
     wice_train, wice_dev = split_off(wice_pairs(), 0.2, seed=seed)
@@ -82,8 +89,24 @@ def judge_datasets(seed: int) -> tuple[list[Pair], list[Pair]]:
                       + synthetic_pairs(None, seed=seed + 1)}.values())
     hand_train = labelled_pairs(HAND_TRAIN, "corpus/hand")
     hand_dev = labelled_pairs(HAND_DEV, "corpus/hand")
-    train = synthetic + hand_train + bench_train + wice_train + expert_train
-    dev = hand_dev + bench_dev + wice_dev + expert_dev
+    written_train, written_dev = written_pairs(seed) if written else ([], [])
+    train = synthetic + hand_train + written_train + bench_train + wice_train + expert_train
+    dev = hand_dev + written_dev + bench_dev + wice_dev + expert_dev
+    return train, dev
+
+
+def written_pairs(seed: int) -> tuple[list[Pair], list[Pair]]:
+    """(train, dev) of evals/attribution/corpus_written.jsonl, split by document, so a dev pair's
+    evidence never appears in training with a contrasting claim."""
+    rows = [json.loads(line) for line in WRITTEN.read_text(encoding="utf-8").splitlines() if line.strip()]
+    documents = sorted({r["source"] for r in rows})
+    random.Random(seed).shuffle(documents)
+    dev_documents = set(documents[:round(len(documents) * WRITTEN_DEV_DOCUMENTS)])
+    train: list[Pair] = []
+    dev: list[Pair] = []
+    for r in rows:
+        pair = Pair(r["claim"], r["evidence"], int(r["label"]), r["note"], f"corpus/written/{r['source']}")
+        (dev if r["source"] in dev_documents else train).append(pair)
     return train, dev
 
 
@@ -221,6 +244,8 @@ def main() -> int:
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--lr", type=float, default=1e-4, help="encoder learning rate (the head gets 20x)")
     parser.add_argument("--max-length", type=int, help="tokens per pair (default: the task's)")
+    parser.add_argument("--written", action="store_true",
+                        help="judge only: add evals/attribution/corpus_written.jsonl (not in the shipped model)")
     parser.add_argument("--out", type=Path, help="model folder (default: the task's: assistant/models/judge/, "
                         "evals/relevance/model/)")
     args = parser.parse_args()
@@ -233,7 +258,8 @@ def main() -> int:
     torch.manual_seed(args.seed)
     torch.set_num_threads(2)
     started = time.time()
-    train, dev = task.datasets(args.seed)
+    train, dev = judge_datasets(args.seed, written=True) if args.written and args.task == "judge" \
+        else task.datasets(args.seed)
     counts = defaultdict(int)
     for pair in train:
         counts[domain(pair)] += 1
