@@ -218,3 +218,20 @@ def test_a_phone_the_question_mentions_is_not_a_phone_number_it_asks_for():
     assert "phone" not in [t.name for t in answer_types().values() if t.asked_by("Can I film ICE with my phone?")]
     assert "phone" in [t.name for t in answer_types().values()
                        if t.asked_by("What's the phone number for the LUCE hotline?")]
+
+
+def _sentence(text: str, language: str, vector: list[float]) -> Candidate:
+    chunk = Chunk(f"c-{language}", f"doc-{language}", text, 0, len(text), "", None,
+                  {"title": "Card", "language": language}, [(0, len(text))])
+    return Candidate(chunk, 0, 0, len(text), 1.0, np.array(vector, dtype=np.float32))
+
+
+def test_an_english_sentence_that_a_chosen_translated_sentence_already_states_is_left_out():
+    translated = _sentence("O guia da Procuradora-Geral diz que uma pessoa não precisa abrir a porta para o ICE, "
+                           "a não ser que um mandado judicial seja mostrado.", "pt", [1.0, 0.0])
+    same = _sentence("According to the Attorney General's guide, a person does not have to open the door to ICE "
+                     "unless a judicial warrant is shown.", "en", [0.0, 1.0])
+    other = _sentence("Call the LUCE hotline to report ICE activity near your home.", "en", [0.6, 0.8])
+    selection = ExtractiveAnswerer(repeats=None).select([translated, same, other])
+    assert translated in selection.sentences and other in selection.sentences
+    assert same not in selection.sentences
