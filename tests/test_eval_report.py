@@ -113,6 +113,10 @@ def test_report_files_and_previous(tmp_path):
     (tmp_path / "attribution.json").write_text('{"balanced_accuracy": 0.8}')  # not an eval report
     assert previous_report(tmp_path, "second")["name"] == "first"
     assert previous_report(tmp_path, "first") is None
+    same_set = json.loads(first["json"].read_text())["question_set"]
+    assert previous_report(tmp_path, "second", same_set)["name"] == "first"
+    assert previous_report(tmp_path, "second", "other.jsonl") is None  # a change is only a change on the same set
+    assert previous_report(tmp_path, "first", same_set)["name"] == "first"  # the run a new one replaces
     second = write_report(evaluation, "second", tmp_path / "set.jsonl", Settings(),
                           json.loads(first["json"].read_text()), tmp_path)
     assert second["png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -122,3 +126,20 @@ def test_report_files_and_previous(tmp_path):
     text = second["md"].read_text()
     assert "| fact_recall | 0.500 | 0.500 | +0.000 |" in text and "**b** (number)" in text
     assert markdown_report(record, None).count("| number |") == 1
+
+
+def test_a_set_in_several_languages_is_reported_by_language():
+    from dataclasses import replace
+
+    from assistant.evaluate.runner import summarize_by
+
+    mixed = [replace(RESULTS[0], language="es"), replace(RESULTS[3], language="es"), *RESULTS[1:3], RESULTS[4]]
+    by_language = summarize_by(mixed, "language")
+    assert set(by_language) == {"en", "es"}
+    assert by_language["es"]["questions"] == 2 and by_language["es"]["facts_complete"] == 1.0
+    assert by_language["en"]["refused_f1"] == 0.0  # its one unanswerable question was answered
+    record = {"name": "r", "created": "now", "question_set": "s", "overall": summarize(mixed),
+              "by_type": {}, "by_language": by_language, "failures": [], "settings": {}}
+    text = markdown_report(record, None)
+    assert "## By language" in text and text.count("| es |") == 1
+    assert "## By language" not in markdown_report({**record, "by_language": {"en": by_language["en"]}}, None)

@@ -96,6 +96,7 @@ class EvalResult:
     overall: dict[str, Any]
     by_type: dict[str, dict[str, Any]]
     questions: list[QuestionResult]
+    by_language: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def load_questions(path: Path) -> list[Question]:
@@ -118,9 +119,8 @@ def evaluate(assistant: Assistant, questions: list[Question], scorer: SupportSco
     independent = metrics.SupportJudge(grader) if grader else None
     results = [evaluate_question(assistant, judge, question, independent)
                for question in tqdm(questions, desc="Evaluating", unit="q", disable=not progress)]
-    by_type = {kind: summarize([r for r in results if r.type == kind])
-               for kind in sorted({r.type for r in results})}
-    return EvalResult(summarize(results), by_type, results)
+    return EvalResult(summarize(results), summarize_by(results, "type"), results,
+                      summarize_by(results, "language"))
 
 
 def evaluate_question(assistant: Assistant, judge: metrics.SupportJudge, question: Question,
@@ -212,6 +212,12 @@ def summarize(results: list[QuestionResult]) -> dict[str, Any]:
     return summary
 
 
+def summarize_by(results: list[QuestionResult], key: str) -> dict[str, dict[str, Any]]:
+    """The summary of each group of results sharing a value of `key` ("type", "language")."""
+    groups = sorted({getattr(r, key) for r in results})
+    return {group: summarize([r for r in results if getattr(r, key) == group]) for group in groups}
+
+
 def failures(results: Iterable[QuestionResult]) -> list[dict[str, str]]:
     """Answerable questions that lost facts, and unanswerable ones that were answered, with why."""
     found = []
@@ -260,17 +266,21 @@ def below_thresholds(overall: dict[str, Any], thresholds: dict[str, float]) -> l
     return problems
 
 
-def previous_report(reports_dir: Path, name: str) -> dict[str, Any] | None:
-    """The most recent other eval report (the committed baseline.json when it is the only one).
-    Other JSON files there, such as the attribution report, are not eval reports and are passed over."""
+def previous_report(reports_dir: Path, name: str, question_set: str | None = None) -> dict[str, Any] | None:
+    """What a new report is compared with: the report of that name it replaces, else the most
+    recent other eval report; on `question_set` when given (a change is only a change on the same
+    questions), else on any set (the committed baseline.json when it is the only one). Other JSON
+    files there, such as the attribution report, are not eval reports and are passed over."""
+    replaced = reports_dir / f"{name}.json"
     others = sorted((p for p in reports_dir.glob("*.json") if p.stem != name),
                     key=lambda p: p.stat().st_mtime, reverse=True)
-    for path in others:
+    for path in [replaced, *others] if question_set else others:
         try:
             record = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError):
             continue
-        if isinstance(record, dict) and isinstance(record.get("overall"), dict):
+        if isinstance(record, dict) and isinstance(record.get("overall"), dict) and \
+                question_set in (None, record.get("question_set")):
             return record
     return None
 
@@ -314,6 +324,7 @@ def write_report(result: EvalResult, name: str, question_set: Path, settings: Se
                      if info.kind is not Path and info.key not in ("llm.api_key", "llm.base_url")},
         "overall": result.overall,
         "by_type": result.by_type,
+        "by_language": result.by_language,
         "failures": failures(result.questions),
         "questions": [asdict(q) for q in result.questions],
     }
@@ -352,6 +363,13 @@ def markdown_report(record: dict[str, Any], previous: dict[str, Any] | None) -> 
               "|---" * (len(columns) + 1) + "|"]
     for kind, summary in record["by_type"].items():
         lines.append(f"| {kind} | " + " | ".join(_fmt(summary[c], c) for c in columns) + " |")
+    by_language = record.get("by_language", {})
+    if len(by_language) > 1:
+        columns = ["questions", "facts_complete", "refused_f1", "in_language", "latency_p50_ms", "latency_p95_ms"]
+        lines += ["", "## By language", "", "| language | " + " | ".join(columns) + " |",
+                  "|---" * (len(columns) + 1) + "|"]
+        for language, summary in by_language.items():
+            lines.append(f"| {language} | " + " | ".join(_fmt(summary[c], c) for c in columns) + " |")
     lines += ["", "## Failures", "", "Answerable questions missing a required fact, and "
               "unanswerable questions that were answered.", ""]
     lines += [f"- **{f['id']}** ({f['type']}) {f['question']} — {f['why']}"
@@ -424,7 +442,7 @@ def eval_command(settings: Settings, args: argparse.Namespace) -> int:
         # by its own rule is graded too.
         grader = SupportScorer(make_judge(args.grader, settings), ())
     result = evaluate(assistant, questions, progress=sys.stderr.isatty(), grader=grader)
-    previous = previous_report(REPORTS_DIR, name)
+    previous = previous_report(REPORTS_DIR, name, _relative(args.set))
     paths = write_report(result, name, args.set, settings, previous)
     overall = result.overall
     print(f"{overall['questions']} questions: recall@5 {_fmt(overall['recall@5'])}, "
