@@ -6,6 +6,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from assistant.answer.answer_judge import make_answer_judge
 from assistant.answer.answerability import parse_rules
 from assistant.answer.extractive import ExtractiveAnswerer
 from assistant.answer.llm import LLMAnswerer
@@ -47,7 +48,8 @@ class Assistant:
             relevance=make_relevance(answer.relevance), relevance_top=answer.relevance_top,
             relevance_weight=answer.relevance_weight, relevance_abstain_below=answer.relevance_abstain_below,
             repeats=repeat_scorer(settings) if answer.repeat_cosine < 1.0 else None, repeat_cosine=answer.repeat_cosine,
-            rules=parse_rules(answer.rules))
+            rules=parse_rules(answer.rules), answer_judge=make_answer_judge(settings),
+            answer_judge_sentences=answer.answer_judge_sentences, answer_judge_above=answer.answer_judge_above)
         # With an LLM backend, a chat model writes and the support scorer decides what is shown.
         chat_model = make_chat_model(settings)
         self.generator = None if chat_model is None else LLMAnswerer(

@@ -100,6 +100,13 @@ class AnswerSettings:
                                                        "answerability.py): declines, scope, detail, focus")
     relevance_abstain_below: float = setting(0.0, "If no chosen sentence's relevance reaches this, the answer "
                                                   "says the sources lack the detail asked for")
+    answer_judge: str = setting("off", "A second opinion when the detail and focus rules decline an extractive "
+                                       "answer: 'off', or a packaged GGUF (qwen2.5-coder-1.5b) or .gguf path "
+                                       "that reads the question and the answer (~2.7 s, on the few questions "
+                                       "those rules decline: evals/reports/answer-judge.md)")
+    answer_judge_sentences: int = setting(3, "Leading answer sentences the answer judge reads")
+    answer_judge_above: float = setting(0.7, "The answer judge's P(yes) at or above which it overrules the rules' "
+                                             "decline (chosen on dev by evals/relevance/answer_judge.py)")
     language: str = setting("", "The language answers and fixed text are in (en, es, pt, ht); empty: the "
                                 "question's own language, detected")
     language_confidence: float = setting(0.5, "Detection below this confidence keeps the conversation's "

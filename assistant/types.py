@@ -202,6 +202,8 @@ class Answer:
     # Fixed text shown before the answer in the asker's language, e.g. that the sentences quoted
     # below are from English sources (the quotes are never translated in place).
     lead: str = ""
+    # The answer judge's P(the sentences quoted give what was asked), when it ran (answer.answer_judge).
+    answerability: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -235,3 +235,33 @@ def test_an_english_sentence_that_a_chosen_translated_sentence_already_states_is
     selection = ExtractiveAnswerer(repeats=None).select([translated, same, other])
     assert translated in selection.sentences and other in selection.sentences
     assert same not in selection.sentences
+
+
+class _RecordingYesNo:
+    def __init__(self) -> None:
+        self.prompts: list[str] = []
+
+    def probability(self, prompt: str) -> float:
+        self.prompts.append(prompt)
+        return 0.7
+
+
+def test_the_llm_answer_judge_reads_the_question_and_each_numbered_sentence_with_its_title():
+    from assistant.answer.answer_judge import LLMAnswerJudge
+    from assistant.bundled import prompts_dir
+
+    model = _RecordingYesNo()
+    judge = LLMAnswerJudge(model, prompts_dir())  # type: ignore[arg-type]
+    assert judge.probability("how many departments?", [("Report", SENTENCES[0]), ("", SENTENCES[2])]) == 0.7
+    prompt = model.prompts[0]
+    assert "how many departments?" in prompt
+    assert f"1. Report: {SENTENCES[0]}" in prompt and f"2. {SENTENCES[2]}" in prompt
+
+
+def test_the_answer_judge_is_off_unless_a_model_is_named():
+    from assistant.answer.answer_judge import make_answer_judge
+    from assistant.settings import Settings
+
+    assert make_answer_judge(Settings.load(values={"answer": {"answer_judge": "off"}})) is None
+    with pytest.raises(UserError, match=r"not a packaged model.*set answer\.answer_judge to <name or path>"):
+        make_answer_judge(Settings.load(values={"answer": {"answer_judge": "no-such-model"}}))

@@ -249,3 +249,52 @@ def test_cli_without_an_index_says_how_to_build_one(tmp_path):
     result = run_cli("ask", "anything", env={"ASSISTANT_DATA_DIR": str(tmp_path)})
     assert result.returncode == 1
     assert "run `assistant ingest` first" in result.stderr and "Traceback" not in result.stderr
+
+
+class _ScriptedAnswerJudge:
+    """Gives one probability to every answer and records what it read."""
+
+    name = "scripted"
+
+    def __init__(self, probability: float) -> None:
+        self.probability_given = probability
+        self.read: list[tuple[str, list[tuple[str, str]]]] = []
+
+    def probability(self, question, sentences):
+        self.read.append((question, list(sentences)))
+        return self.probability_given
+
+
+DECLINED_FOR_DETAIL = "How many ICE detainers did Worcester police receive in 2025?"  # no Worcester count
+
+
+@pytest.mark.parametrize("probability, overruled", [(0.2, False), (0.8, True)])
+def test_the_answer_judge_may_overrule_a_decline_for_missing_detail(assistant, monkeypatch, probability, overruled):
+    judge = _ScriptedAnswerJudge(probability)
+    monkeypatch.setattr(assistant.extractive, "answer_judge", judge)
+    monkeypatch.setattr(assistant.extractive, "answer_judge_above", 0.5)
+    monkeypatch.setattr(assistant.extractive, "answer_judge_sentences", 2)
+    answer = assistant.ask(DECLINED_FOR_DETAIL)
+    assert answer.answerability == probability and answer.abstained is not overruled
+    question, read = judge.read[0]
+    assert "Worcester" in question and 1 <= len(read) <= 2
+    if overruled:  # it read the sentences shown, in order, under their documents' titles
+        titles = {c.n: c.title for c in answer.citations}
+        assert read == [(titles[s.citations[0]], s.text) for s in answer.sentences[:len(read)]]
+    else:
+        assert answer.answer.startswith(assistant.messages()["abstain_missing_detail"]) and not answer.citations
+
+
+def test_the_answer_judge_reads_only_answers_the_rules_decline_for_missing_detail(assistant, monkeypatch):
+    judge = _ScriptedAnswerJudge(0.0)
+    monkeypatch.setattr(assistant.extractive, "answer_judge", judge)
+    answered = assistant.ask("Does ICE need a judge's warrant to come into my house?")
+    off_topic = assistant.ask("What is a good recipe for banana bread?")
+    assert not answered.abstained and off_topic.abstained  # a judge saying "no" declines neither
+    assert judge.read == [] and answered.answerability is None
+
+
+def test_without_an_answer_judge_a_decline_stands(assistant):
+    assert assistant.extractive.answer_judge is None
+    answer = assistant.ask(DECLINED_FOR_DETAIL)
+    assert answer.abstained and answer.answerability is None

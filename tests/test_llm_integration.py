@@ -134,3 +134,21 @@ def test_the_local_backend_opens_no_network_connection(corpus_settings, tmp_path
     assert json.loads(result.stdout)["timings_ms"]["llm_first_token"] > 0
     assert netguard_log.read_text() == ""
     assert "Traceback" not in result.stderr
+
+
+def test_the_answer_judge_reads_a_probability_from_the_real_model(local_settings, monkeypatch):
+    from assistant.assistant import Assistant
+
+    settings = local_settings.updated({"llm": {"backend": ""}, "answer": {"answer_judge": TEST_MODEL,
+                                                                              "answer_judge_above": 0.0}}, "test")
+    judged = Assistant.from_settings(settings)
+    asked = []
+    probability = judged.extractive.answer_judge.probability
+    monkeypatch.setattr(judged.extractive.answer_judge, "probability",
+                        lambda *args: asked.append(probability(*args)) or asked[-1])
+    answer = judged.ask("How many ICE detainers did Worcester police receive in 2025?")  # declined for detail
+    assert asked and 0.0 <= asked[0] <= 1.0 and answer.answerability == asked[0]
+    assert not answer.abstained  # threshold 0: the judge overrules the decline
+    # Asked again, nearly the same (llama.cpp's reused prompt cache moves the last digits).
+    again = [probability(answer.question, [("Title", answer.sentences[0].text)]) for _ in range(2)]
+    assert again[0] == pytest.approx(again[1], abs=0.02)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from assistant.answer.answer_judge import AnswerJudge
 from assistant.answer.answerability import (
     RULES,
     answering,
@@ -85,6 +86,12 @@ def _checked_question(request: AnswerRequest) -> str:
     return request.question if request.language == "en" else f"{request.question} {request.english_query}"
 
 
+def _judged_question(request: AnswerRequest) -> str:
+    """What the answer judge reads: the question as searched (a follow-up with its topic); in
+    another language, the asker's words and their English terms, which the sentences are in."""
+    return request.query if request.language == "en" else _checked_question(request)
+
+
 def _focus_words(request: AnswerRequest) -> str | None:
     """What the focus rule reads a question's rarest word from: another language's own words
     carry its articles and prepositions ("os", "de"), its English terms do not."""
@@ -125,7 +132,9 @@ class ExtractiveAnswerer:
                  duplicate_cosine: float = 0.97, relevance: Relevance | None = None, relevance_top: int = 12,
                  relevance_weight: float = 1.0, relevance_abstain_below: float = 0.0,
                  repeats: SupportScorer | None = None,
-                 repeat_cosine: float = 0.8, rules: frozenset[str] = frozenset(RULES)) -> None:
+                 repeat_cosine: float = 0.8, rules: frozenset[str] = frozenset(RULES),
+                 answer_judge: AnswerJudge | None = None, answer_judge_sentences: int = 3,
+                 answer_judge_above: float = 0.7) -> None:
         self.max_sentences = max_sentences
         self.abstain_below = abstain_below
         self.weak_below = weak_below
@@ -144,6 +153,9 @@ class ExtractiveAnswerer:
         self.repeats_scorer = repeats
         self.repeat_cosine = repeat_cosine
         self.rules = rules  # answerability.RULES that may decline an answer
+        self.answer_judge = answer_judge
+        self.answer_judge_sentences = answer_judge_sentences
+        self.answer_judge_above = answer_judge_above
 
     def stream(self, request: AnswerRequest) -> Iterator[StreamEvent]:
         """The answer is complete at once; it is streamed sentence by sentence so every interface
@@ -169,10 +181,18 @@ class ExtractiveAnswerer:
             elsewhere = "scope" in self.rules and unscoped(request, texts, headings)
             return self.abstention(request, "abstain_elsewhere" if elsewhere else "abstain", texts, headings)
         reason = unanswered(request, texts, headings, self.rules)
+        answerability = None
+        if reason == "abstain_missing_detail" and self.answer_judge is not None:
+            # The detail and focus rules read words, and misread answers stated in other words
+            # ("the report" for "the CJJ report"): the judge, reading the meaning, may overrule them.
+            answerability = self.answer_judge.probability(_judged_question(request),
+                                                          _titled(kept, sentences)[:self.answer_judge_sentences])
+            if answerability >= self.answer_judge_above:
+                reason = None
         if reason is None and selection.relevance is not None and selection.relevance < self.relevance_abstain_below:
             reason = "abstain_missing_detail"  # near the topic, but no sentence gives what was asked
         if reason is not None:
-            return self.abstention(request, reason, texts, headings)
+            return self.abstention(request, reason, texts, headings, answerability)
         # The sentence that gives what was asked leads, even where a sentence nearer the
         # question's wording outscored it ("For the LEA: David Ellis Jr" for "who is the chief?").
         lead = 0 if selection.as_list else first_answering(request, texts, headings, self.rules)
@@ -182,9 +202,11 @@ class ExtractiveAnswerer:
         joined = [f"{s.text} [{s.citations[0]}]" for s in sentences]
         text = "\n".join(f"- {line}" for line in joined) if selection.as_list else " ".join(joined)
         return Answer(question=request.question, answer=text, abstained=False, sentences=sentences,
-                      citations=citations, notices=notices, search_query=request.query)
+                      citations=citations, notices=notices, search_query=request.query,
+                      answerability=answerability)
 
-    def abstention(self, request: AnswerRequest, reason: str, texts: list[str], headings: list[str]) -> Answer:
+    def abstention(self, request: AnswerRequest, reason: str, texts: list[str], headings: list[str],
+                   answerability: float | None = None) -> Answer:
         """Saying why there is no answer (`reason` names a message) and where to look instead;
         `texts` are the sentences that were found, under their `headings`, which the scope message
         is checked against."""
@@ -195,7 +217,8 @@ class ExtractiveAnswerer:
                                asked=unscoped(request, texts, headings))
         if topics:
             text += " " + request.messages["abstain_suggest"].format(topics="; ".join(topics))
-        return Answer(question=request.question, answer=text, abstained=True, search_query=request.query)
+        return Answer(question=request.question, answer=text, abstained=True, search_query=request.query,
+                      answerability=answerability)
 
     def candidates(self, snapshot: Snapshot, query: str, query_vector: np.ndarray,
                    passages: list[Passage]) -> list[Candidate]:
@@ -323,6 +346,11 @@ def _translation_repeat(translated: Candidate, english: Candidate) -> bool:
         return False
     terms = stems(glossary.english_words(display_text(translated.quote)))
     return bool(terms) and len(terms & stems(english.quote)) / len(terms) >= CROSS_LANGUAGE_REPEAT_SHARE
+
+
+def _titled(kept: list[Candidate], sentences: list[Sentence]) -> list[tuple[str, str]]:
+    """Each sentence as a person reads it in a citation: with its document's title."""
+    return [(str(c.chunk.meta.get("title", "")), s.text) for c, s in zip(kept, sentences, strict=True)]
 
 
 def _verified(candidates: list[Candidate]) -> tuple[list[Candidate], list[Sentence], list[Citation], list[str]]:

@@ -89,6 +89,9 @@ class QuestionResult:
     # Citation recall and precision graded by a judge that did not filter the answer (`eval --grader llm`).
     citation_recall_independent: float | None = None
     citation_precision_independent: float | None = None
+    # The answer judge's P(the answer gives what was asked), when it ran: its threshold is swept
+    # from these (evals/relevance/answer_judge.py).
+    answerability: float | None = None
 
 
 @dataclass
@@ -173,7 +176,7 @@ def evaluate_question(assistant: Assistant, judge: metrics.SupportJudge, questio
         unsupported_sentences=unsupported, withheld=answer.removed,
         shown=[{"text": s.text, "verdict": s.verdict, "quotes": [quotes[n] for n in s.citations]}
                for s in answer.sentences],
-        notices=answer.notices, language=question.language,
+        notices=answer.notices, language=question.language, answerability=answer.answerability,
         in_language=metrics.in_language(question.language, answer.language, _first_shown(answer)))
 
 

@@ -78,8 +78,9 @@ def _part_path(requirement: str, model: PackagedModel) -> Path:
     return Path(next(iter(locations), "")) / model.filename
 
 
-def resolve_gguf(spec: str, cache_dir: Path, progress: bool = True) -> Path:
-    """The .gguf for `spec`: a packaged model's name (default when empty) or a file path."""
+def resolve_gguf(spec: str, cache_dir: Path, progress: bool = True, setting: str = "llm") -> Path:
+    """The .gguf for `spec`: a packaged model's name (default when empty) or a file path. An error
+    names `setting`, the one that asked for it."""
     spec = spec.strip() or DEFAULT_MODEL
     if spec in MODELS:
         model = MODELS[spec]
@@ -88,9 +89,10 @@ def resolve_gguf(spec: str, cache_dir: Path, progress: bool = True) -> Path:
     path = Path(spec).expanduser()
     if path.suffix.lower() != ".gguf":
         raise UserError(f"local model {spec!r}: not a packaged model ({', '.join(MODELS)}) "
-                        "nor a path to a .gguf file; set llm to local:<name or path>")
+                        f"nor a path to a .gguf file; set {setting} to "
+                        f"{'local:' if setting == 'llm' else ''}<name or path>")
     if not path.is_file():
-        raise UserError(f"local model {path}: file not found; check the llm setting")
+        raise UserError(f"local model {path}: file not found; check the {setting} setting")
     return path
 
 

@@ -1,17 +1,14 @@
 """The local LLM as a support judge: slower, and independent of the cross-encoder.
 
 The packaged Qwen2.5-Coder-1.5B reads the passage and the claim (prompts/support_judge.txt)
-and answers with one token; the probability is P(yes) / (P(yes) + P(no)) from that token's
-log-probabilities, so it has a threshold to calibrate like any judge (evals/judge/bench.py
-chose it on the dev split; it is in the settings as verify.llm_judge_threshold). It serves
-`assistant check --thorough` and grades the eval's citations independently of the filter.
-About 1-2 s a pair on 2 cores.
+and answers with one token, read as P(yes) (llm/yes_no.py), so it has a threshold to calibrate
+like any judge (evals/judge/bench.py chose it on the dev split; it is in the settings as
+verify.llm_judge_threshold). It serves `assistant check --thorough` and grades the eval's
+citations independently of the filter. About 1-2 s a pair on 2 cores.
 """
 
 from __future__ import annotations
 
-import math
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,14 +28,13 @@ class LLMJudge:
 
     def __init__(self, model_path: Path, prompts_dir: Path, *, threshold: float = 0.5, max_windows: int = 2,
                  threads: int = 0) -> None:
-        from assistant.llm.local_llamacpp import shared_server
+        from assistant.llm.yes_no import YesNoModel
 
         self.threshold = threshold
         self.partial_threshold = threshold / 2
         self.max_windows = max_windows
         self._template = load_prompt(prompts_dir, "support_judge")
-        self._server = shared_server(str(model_path), 2048, threads)
-        self._lock = threading.Lock()  # one llama.cpp context: one judgment at a time
+        self._model = YesNoModel(model_path, threads=threads)
 
     @classmethod
     def from_settings(cls, settings: Settings | None) -> LLMJudge:
@@ -47,23 +43,13 @@ class LLMJudge:
         from assistant.settings import Settings
 
         settings = settings or Settings.load()
-        path = resolve_gguf(settings.verify.llm_judge_model, settings.llm.model_cache_dir)
-        return cls(path, prompts_dir(), threshold=settings.verify.llm_judge_threshold)
+        path = resolve_gguf(settings.verify.llm_judge_model, settings.llm.model_cache_dir,
+                            setting="verify.llm_judge_model")
+        return cls(path, prompts_dir(), threshold=settings.verify.llm_judge_threshold, threads=settings.llm.threads)
 
     def probabilities(self, pairs: Sequence[tuple[str, str]]) -> list[float]:
         return [max(self._probability(claim, w) for w in windows(claim, evidence, _WINDOW_CHARS, len, self.max_windows))
                 for claim, evidence in pairs]
 
     def _probability(self, claim: str, evidence: str) -> float:
-        request = {"messages": [{"role": "user", "content": self._template.format(evidence=evidence, claim=claim)}],
-                   "max_tokens": 1, "temperature": 0, "logprobs": True, "top_logprobs": 10}
-        with self._lock:
-            reply = self._server.handle_chat_completions(request)
-        yes = no = 0.0
-        for option in reply["choices"][0]["logprobs"]["content"][0]["top_logprobs"]:
-            word = option["token"].strip().lower()
-            if word == "yes":
-                yes += math.exp(option["logprob"])
-            elif word == "no":
-                no += math.exp(option["logprob"])
-        return yes / (yes + no) if yes + no > 0 else 0.0
+        return self._model.probability(self._template.format(evidence=evidence, claim=claim))
