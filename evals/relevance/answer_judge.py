@@ -10,7 +10,7 @@ always overruling (the answer a person would get instead). A threshold t then ta
 answer where P(yes) >= t and the second elsewhere, so the whole sweep comes from those runs. The
 threshold chosen maximises facts-complete + refused-F1 on the dev questions pooled (English and
 multilingual); ties go to the higher threshold (fewer overrules). The holdout is reported, never
-used to choose. Writes evals/reports/answer-judge.md, and answer-judge.json with every
+used to choose. Writes evals/reports/answer-judge.md (--name), and answer-judge.json with every
 question's outcomes and P(yes).
 """
 
@@ -32,8 +32,7 @@ from assistant.settings import Settings
 ROOT = Path(__file__).resolve().parents[2]
 SETS = {"dev": ["dev_questions.jsonl", "dev_multilingual.jsonl"],
         "holdout": ["holdout_questions.jsonl", "holdout_multilingual.jsonl"]}
-REPORT = ROOT / "evals" / "reports" / "answer-judge.md"
-OUTCOMES = REPORT.with_suffix(".json")
+REPORTS = ROOT / "evals" / "reports"
 THRESHOLDS = [round(0.05 * i, 2) for i in range(21)]
 NEVER, ALWAYS = 1.01, 0.0  # thresholds at which the judge overrules nothing, and everything
 
@@ -68,6 +67,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default="qwen2.5-coder-1.5b", help="packaged GGUF or .gguf path")
     parser.add_argument("--sentences", type=int, default=3, help="leading answer sentences the judge reads")
+    parser.add_argument("--name", default="answer-judge", help="report name in evals/reports/")
     args = parser.parse_args()
     settings = Settings.load()
     settings = replace(settings, answer=replace(settings.answer, answer_judge=args.model,
@@ -93,12 +93,13 @@ def main() -> int:
 
     chosen = max(THRESHOLDS, key=lambda t: (round(sum(score(sweep["dev"][t])), 4), t))
     print(f"chosen on dev: {chosen}")
-    REPORT.write_text(report(args, runs, sweep, chosen, judge.seconds, score), encoding="utf-8")
-    OUTCOMES.write_text(json.dumps({f"{label}|{split}": [
+    report_path = REPORTS / f"{args.name}.md"
+    report_path.write_text(report(args, runs, sweep, chosen, judge.seconds, score), encoding="utf-8")
+    report_path.with_suffix(".json").write_text(json.dumps({f"{label}|{split}": [
         {"id": r.id, "language": r.language, "answerable": r.answerable, "abstained": r.abstained,
          "fact_recall": r.fact_recall, "answerability": r.answerability} for r in results]
         for (label, split), results in runs.items()}, indent=0) + "\n", encoding="utf-8")
-    print(f"wrote {REPORT.relative_to(ROOT)} and {OUTCOMES.name}")
+    print(f"wrote {report_path.relative_to(ROOT)} and its .json")
     return 0
 
 
