@@ -102,9 +102,10 @@ class AnswerSettings:
                                                   "says the sources lack the detail asked for")
     answer_judge: str = setting("off", "A second opinion when the detail and focus rules decline an extractive "
                                        "answer: 'off', or a packaged GGUF (qwen2.5-coder-1.5b) or .gguf path "
-                                       "that reads the question and the answer (~2.7 s, on the few questions "
+                                       "that reads the question and the answer (~1.4 s, on the few questions "
                                        "those rules decline: evals/reports/answer-judge.md)")
-    answer_judge_sentences: int = setting(3, "Leading answer sentences the answer judge reads")
+    answer_judge_sentences: int = setting(1, "Leading answer sentences the answer judge reads (1 ties 3 on dev at "
+                                             "half the cost; 2 is worse)")
     answer_judge_above: float = setting(0.7, "The answer judge's P(yes) at or above which it overrules the rules' "
                                              "decline (chosen on dev by evals/relevance/answer_judge.py)")
     language: str = setting("", "The language answers and fixed text are in (en, es, pt, ht); empty: the "

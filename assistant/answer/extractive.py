@@ -133,7 +133,7 @@ class ExtractiveAnswerer:
                  relevance_weight: float = 1.0, relevance_abstain_below: float = 0.0,
                  repeats: SupportScorer | None = None,
                  repeat_cosine: float = 0.8, rules: frozenset[str] = frozenset(RULES),
-                 answer_judge: AnswerJudge | None = None, answer_judge_sentences: int = 3,
+                 answer_judge: AnswerJudge | None = None, answer_judge_sentences: int = 1,
                  answer_judge_above: float = 0.7) -> None:
         self.max_sentences = max_sentences
         self.abstain_below = abstain_below

@@ -66,7 +66,7 @@ def answered_at(kept: list[QuestionResult], overruled: list[QuestionResult], thr
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default="qwen2.5-coder-1.5b", help="packaged GGUF or .gguf path")
-    parser.add_argument("--sentences", type=int, default=3, help="leading answer sentences the judge reads")
+    parser.add_argument("--sentences", type=int, default=1, help="leading answer sentences the judge reads")
     parser.add_argument("--name", default="answer-judge", help="report name in evals/reports/")
     args = parser.parse_args()
     settings = Settings.load()
