@@ -55,6 +55,10 @@ class IngestSettings:
     ocr_dpi: int = setting(200, "Resolution pages are rendered at for OCR")
     ocr_max_pages: int = setting(500, "Most scanned pages OCR'd in one file")
 
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.max_file_mb * 1_000_000)
+
 
 @dataclass(frozen=True)
 class IndexSettings:

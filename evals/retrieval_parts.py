@@ -32,7 +32,7 @@ REPORT = ROOT / "evals" / "reports" / "retrieval-parts.md"
 def english_corpus(settings: Settings) -> dict[str, tuple[str, str]]:
     corpus = {}
     for path in sorted(settings.ingest.corpus_dir.glob("*.md")):
-        document = load_document(path, int(settings.ingest.max_file_mb * 1_000_000))
+        document = load_document(path, settings.ingest.max_file_bytes)
         if document.meta.get("language", "en") == "en":
             corpus[document.doc_id] = (str(document.meta.get("title", "")), document.text)
     return corpus

@@ -281,6 +281,11 @@ def test_the_answer_judge_may_overrule_a_decline_for_missing_detail(assistant, m
     if overruled:  # it read the sentences shown, in order, under their documents' titles
         titles = {c.n: c.title for c in answer.citations}
         assert read == [(titles[s.citations[0]], s.text) for s in answer.sentences[:len(read)]]
+        # An overruled decline is still an extractive answer: every sentence cited, every quote exact.
+        assert answer.sentences and all(s.citations for s in answer.sentences)
+        for citation in answer.citations:
+            text = _document_text(str(assistant.settings.ingest.corpus_dir / f"{citation.doc_id}.md"))
+            assert text[citation.start:citation.end] == citation.quote
     else:
         assert answer.answer.startswith(assistant.messages()["abstain_missing_detail"]) and not answer.citations
 

@@ -173,7 +173,7 @@ def ingest(settings: Settings, paths: list[Path] | None = None, *, strict: bool 
 
         new_chunks: list[Chunk] = []
         manifest = Manifest(fingerprint=wanted)
-        max_bytes = int(settings.ingest.max_file_mb * 1_000_000)
+        max_bytes = settings.ingest.max_file_bytes
         config = chunker_config(settings)
         for doc_id in tqdm(to_load, desc="Reading", unit="file", disable=not show):
             path = files[doc_id]
