@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 from assistant.answer.answer_judge import make_answer_judge
 from assistant.answer.answerability import parse_rules
+from assistant.answer.compound import joined, question_parts
 from assistant.answer.extractive import ExtractiveAnswerer
 from assistant.answer.llm import LLMAnswerer
 from assistant.answer.referrals import is_urgent, select_referrals
 from assistant.answer.relevance import make_relevance
 from assistant.errors import UserError
 from assistant.index.embedder import Embedder, shared_embedder
-from assistant.index.reader import IndexReader
+from assistant.index.reader import IndexReader, Snapshot
 from assistant.llm.factory import make_chat_model
 from assistant.prompts import load_messages
 from assistant.retrieve.crosslingual import CrossLingualRetriever
@@ -91,6 +93,11 @@ class Assistant:
         # fallback. Both are measured in evals/reports/followup-rewrite.md.
         # The LLM path is measured in English only: another language is answered extractively.
         generator = self.generator if language == "en" else None
+        if generator is None:
+            compound = self._compound(question, history, filters, language, snapshot, started)
+            if compound is not None:
+                yield from compound
+                return
         query = (generator and generator.rewrite_follow_up(question, history)) or rewrite_follow_up(question, history)
         rewritten = time.perf_counter()
         # A question in Spanish, Portuguese or Haitian Creole is also searched with its English terms.
@@ -109,6 +116,36 @@ class Assistant:
                                      "answer": round(1000 * (finished - answering), 1),
                                      "total": round(1000 * (finished - started), 1)}
             yield event
+
+    def _compound(self, question: str, history: list[str] | None, filters: Filters | None, language: str,
+                  snapshot: Snapshot, started: float) -> list[StreamEvent] | None:
+        """The events of a question that asks two things, answered part by part (compound.py), or
+        None when it asks one thing, or when no part finds an answer (the whole is then answered
+        as one question, and says why it cannot be)."""
+        parts, context = question_parts(question, language)
+        if len(parts) < 2:
+            return None
+        answers: list[Answer] = []
+        requests: list[AnswerRequest] = []
+        for index, part in enumerate(parts):
+            # The statements and parts before a part are its conversation: "did it receive" after
+            # "I'm researching the BRIC" searches the BRIC.
+            earlier = [*(history or []), *context, *parts[:index]]
+            found = self.crosslingual.retrieve(snapshot, rewrite_follow_up(part, earlier), language, filters,
+                                               self.settings.retrieve.top_k)
+            request = AnswerRequest(part, found.searched, found.retrieval.passages, found.retrieval.query_vector,
+                                    snapshot, language, self.messages(language), found.english)
+            requests.append(request)
+            answers.append(self.extractive.answer(request))
+        per_part = max(2, self.settings.answer.max_answer_sentences // len(parts))
+        answer = joined(question, answers, per_part, requests[0].messages["partly_answered"])
+        if answer is None:
+            return None
+        answer = self._guide(answer, replace(requests[0], question=question))
+        answer.timings_ms = {"total": round(1000 * (time.perf_counter() - started), 1)}
+        events = [StreamEvent(EventKind.DELTA, f"{s.text} {''.join(f'[{n}]' for n in s.citations)} ")
+                  for s in answer.sentences]
+        return [*events, StreamEvent(EventKind.DONE, answer=answer)]
 
     def _guide(self, answer: Answer, request: AnswerRequest) -> Answer:
         """What every answer carries whatever wrote it, in the asker's language: the urgent and

@@ -265,3 +265,71 @@ def test_the_answer_judge_is_off_unless_a_model_is_named():
     assert make_answer_judge(Settings.load(values={"answer": {"answer_judge": "off"}})) is None
     with pytest.raises(UserError, match=r"not a packaged model.*set answer\.answer_judge to <name or path>"):
         make_answer_judge(Settings.load(values={"answer": {"answer_judge": "no-such-model"}}))
+
+
+# --- compound questions (answer/compound.py) ---
+
+def test_a_question_asking_two_things_is_split_into_its_parts_with_what_comes_before_as_context():
+    from assistant.answer.compound import question_parts
+
+    assert question_parts("Which sheriffs had 287(g) agreements, and what does the 2026 order change?") == (
+        ["Which sheriffs had 287(g) agreements?", "what does the 2026 order change?"], [])
+    assert question_parts("I'm writing a story. How many reports did the BRIC get? "
+                          "And how many points make someone a gang member?") == (
+        ["How many reports did the BRIC get?", "And how many points make someone a gang member?"],
+        ["I'm writing a story."])
+
+
+@pytest.mark.parametrize("question", [
+    "Does ICE need a judge's warrant to enter my home?",  # one thing
+    "What is the Trust Act, and when?",  # a part too short to ask alone
+    "Has a federal court criticized the gang database? What did it say?",  # leans on the first part
+    "Which sheriffs had agreements and what changed?",  # no comma: one clause
+])
+def test_a_question_asking_one_thing_stays_whole(question):
+    from assistant.answer.compound import question_parts
+
+    assert question_parts(question) == ([question], [])
+
+
+def _part_answer(question: str, quotes: list[tuple[str, int]], abstained: bool = False,
+                 notices: list[str] | None = None) -> object:
+    from assistant.types import Answer, Citation, Sentence
+
+    citations = [Citation(n=i + 1, chunk_id=f"{doc}#0", doc_id=doc, title=doc, source_url="", page=None,
+                          section="", text="t", quote=f"quote {start}", start=start, end=start + 7)
+                 for i, (doc, start) in enumerate(quotes)]
+    sentences = [Sentence(f"Sentence of {doc} at {start}.", [i + 1], 1.0) for i, (doc, start) in enumerate(quotes)]
+    return Answer(question=question, answer="", abstained=abstained, sentences=[] if abstained else sentences,
+                  citations=[] if abstained else citations, notices=notices or [], search_query=question)
+
+
+def test_the_parts_answers_are_joined_in_order_each_quote_cited_once_and_renumbered():
+    from assistant.answer.compound import joined
+
+    first = _part_answer("a?", [("sheriffs", 10), ("sheriffs", 50), ("sheriffs", 90)], notices=["weak"])
+    second = _part_answer("b?", [("sheriffs", 50), ("order", 5)])  # quotes one sentence the first did
+    answer = joined("a, and b?", [first, second], per_part=2, partly_notice="partly")
+    assert [s.text for s in answer.sentences] == ["Sentence of sheriffs at 10.", "Sentence of sheriffs at 50.",
+                                                  "Sentence of order at 5."]
+    assert [s.citations for s in answer.sentences] == [[1], [2], [3]]
+    assert [(c.n, c.doc_id, c.start) for c in answer.citations] == [(1, "sheriffs", 10), (2, "sheriffs", 50),
+                                                                    (3, "order", 5)]
+    assert answer.answer.split("\n\n") == ["Sentence of sheriffs at 10. [1] Sentence of sheriffs at 50. [2]",
+                                           "Sentence of order at 5. [3]"]
+    assert answer.notices == ["weak"] and not answer.abstained
+
+
+def test_a_part_without_an_answer_is_said_and_no_answer_at_all_gives_none():
+    from assistant.answer.compound import joined
+
+    answered, declined = _part_answer("a?", [("sheriffs", 10)]), _part_answer("b?", [], abstained=True)
+    assert joined("a, and b?", [answered, declined], per_part=3, partly_notice="partly").notices == ["partly"]
+    assert joined("a, and b?", [declined, declined], per_part=3, partly_notice="partly") is None
+
+
+def test_a_question_in_a_language_without_a_join_pattern_is_never_split():
+    from assistant.answer.compound import question_parts
+
+    question = "¿Tengo que ir a la audiencia? ¿Qué pasa si no voy?"
+    assert question_parts(question, "es") == ([question], [])

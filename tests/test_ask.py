@@ -303,3 +303,20 @@ def test_without_an_answer_judge_a_decline_stands(assistant):
     assert assistant.extractive.answer_judge is None
     answer = assistant.ask(DECLINED_FOR_DETAIL)
     assert answer.abstained and answer.answerability is None
+
+
+def test_a_question_asking_two_things_is_answered_from_the_documents_of_both(assistant):
+    # Asked as one text, the detail rule finds no sentence with both counts and declines it.
+    answer = assistant.ask("How many Boston Public Schools incident reports reached the BRIC, and how many "
+                           "points make someone a gang member in the Boston police database?")
+    assert not answer.abstained, answer.answer
+    cited = {c.doc_id for c in answer.citations}
+    assert {"pathway-fusion-centers-bric-cfc", "pathway-gang-database"} <= cited, cited
+    assert "135" in answer.answer and "10 points" in answer.answer
+    assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
+    for sentence in answer.sentences:
+        assert sentence.citations and all(1 <= n <= len(answer.citations) for n in sentence.citations)
+    for citation in answer.citations:
+        text = _document_text(str(assistant.settings.ingest.corpus_dir / f"{citation.doc_id}.md"))
+        assert text[citation.start:citation.end] == citation.quote
+    assert answer.notices[-1] == assistant.messages()["legal_notice"]

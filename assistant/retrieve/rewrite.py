@@ -35,16 +35,20 @@ def content_words(text: str) -> list[str]:
     return [w for w in found if w not in _STOP and len(w) > 1]
 
 
+def leans_on_earlier(question: str) -> bool:
+    """Whether `question` cannot be searched alone: one topic word or none ("and in 2024?"), or a
+    few that open like a follow-up or point back ("what did it say?")."""
+    own = content_words(_PREAMBLE.sub("", question, count=1))
+    return len(own) <= 1 or (len(own) <= 4 and (bool(_FOLLOW_UP_START.search(question))
+                                                or bool(_REFERS_BACK.search(question))))
+
+
 def rewrite_follow_up(question: str, history: list[str] | None) -> str:
     """The search query for `question`: unchanged unless it leans on the previous question."""
     question = _PREAMBLE.sub("", question, count=1)
-    if not history:
+    if not history or not leans_on_earlier(question):
         return question
     own = content_words(question)
-    elliptical = len(own) <= 1 or (len(own) <= 4 and (bool(_FOLLOW_UP_START.search(question))
-                                                      or bool(_REFERS_BACK.search(question))))
-    if not elliptical:
-        return question
     # Every topic word of the earlier question is kept, names too: "what about newton?" after a
     # Boston question still wants the ordinance passage that covers both cities, and "and what did
     # it leave out?" needs "Lunn". (Dropping or swapping the earlier name was measured and lost
