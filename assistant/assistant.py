@@ -9,7 +9,7 @@ from typing import Any
 
 from assistant.answer.answer_judge import make_answer_judge
 from assistant.answer.answerability import parse_rules
-from assistant.answer.compound import joined, question_parts
+from assistant.answer.compound import joined, marked, question_parts
 from assistant.answer.extractive import ExtractiveAnswerer
 from assistant.answer.llm import LLMAnswerer
 from assistant.answer.referrals import is_urgent, select_referrals
@@ -20,7 +20,7 @@ from assistant.index.reader import IndexReader, Snapshot
 from assistant.llm.factory import make_chat_model
 from assistant.prompts import load_messages
 from assistant.retrieve.crosslingual import CrossLingualRetriever
-from assistant.retrieve.hybrid import Filters, HybridRetriever
+from assistant.retrieve.hybrid import Filters, HybridRetriever, Retrieval
 from assistant.retrieve.language import choose_language
 from assistant.retrieve.rerank import make_reranker
 from assistant.retrieve.rewrite import rewrite_follow_up
@@ -100,11 +100,7 @@ class Assistant:
                 return
         query = (generator and generator.rewrite_follow_up(question, history)) or rewrite_follow_up(question, history)
         rewritten = time.perf_counter()
-        # A question in Spanish, Portuguese or Haitian Creole is also searched with its English terms.
-        found = self.crosslingual.retrieve(snapshot, query, language, filters, self.settings.retrieve.top_k)
-        retrieval = found.retrieval
-        request = AnswerRequest(question, found.searched, retrieval.passages, retrieval.query_vector, snapshot,
-                                language, self.messages(language), found.english)
+        request, retrieval = self._request(question, query, language, filters, snapshot)
         answering = time.perf_counter()
         for event in (generator or self.extractive).stream(request):
             if event.kind is EventKind.DONE and event.answer is not None:
@@ -117,11 +113,21 @@ class Assistant:
                                      "total": round(1000 * (finished - started), 1)}
             yield event
 
+    def _request(self, question: str, query: str, language: str, filters: Filters | None,
+                 snapshot: Snapshot) -> tuple[AnswerRequest, Retrieval]:
+        """What an answerer is asked for `question`, searched as `query` (a question in Spanish,
+        Portuguese or Haitian Creole is also searched with its English terms), and the retrieval."""
+        found = self.crosslingual.retrieve(snapshot, query, language, filters, self.settings.retrieve.top_k)
+        retrieval = found.retrieval
+        return AnswerRequest(question, found.searched, retrieval.passages, retrieval.query_vector, snapshot,
+                             language, self.messages(language), found.english), retrieval
+
     def _compound(self, question: str, history: list[str] | None, filters: Filters | None, language: str,
                   snapshot: Snapshot, started: float) -> list[StreamEvent] | None:
         """The events of a question that asks two things, answered part by part (compound.py), or
         None when it asks one thing, or when no part finds an answer (the whole is then answered
-        as one question, and says why it cannot be)."""
+        as one question, and says why it cannot be). Only the extractive path splits: a chat
+        model reads the whole question."""
         parts, context = question_parts(question, language)
         if len(parts) < 2:
             return None
@@ -131,10 +137,7 @@ class Assistant:
             # The statements and parts before a part are its conversation: "did it receive" after
             # "I'm researching the BRIC" searches the BRIC.
             earlier = [*(history or []), *context, *parts[:index]]
-            found = self.crosslingual.retrieve(snapshot, rewrite_follow_up(part, earlier), language, filters,
-                                               self.settings.retrieve.top_k)
-            request = AnswerRequest(part, found.searched, found.retrieval.passages, found.retrieval.query_vector,
-                                    snapshot, language, self.messages(language), found.english)
+            request, _ = self._request(part, rewrite_follow_up(part, earlier), language, filters, snapshot)
             requests.append(request)
             answers.append(self.extractive.answer(request))
         per_part = max(2, self.settings.answer.max_answer_sentences // len(parts))
@@ -143,8 +146,7 @@ class Assistant:
             return None
         answer = self._guide(answer, replace(requests[0], question=question))
         answer.timings_ms = {"total": round(1000 * (time.perf_counter() - started), 1)}
-        events = [StreamEvent(EventKind.DELTA, f"{s.text} {''.join(f'[{n}]' for n in s.citations)} ")
-                  for s in answer.sentences]
+        events = [StreamEvent(EventKind.DELTA, f"{marked(s)} ") for s in answer.sentences]
         return [*events, StreamEvent(EventKind.DONE, answer=answer)]
 
     def _guide(self, answer: Answer, request: AnswerRequest) -> Answer:

@@ -49,7 +49,8 @@ class AnswerType:
 
 
 @cache
-def _question_data() -> dict[str, Any]:
+def question_data() -> dict[str, Any]:
+    """answer_types.toml, read once: answer types, action questions, compound joins, declines."""
     return tomllib.loads((files("assistant.answer") / "answer_types.toml").read_text(encoding="utf-8"))
 
 
@@ -61,7 +62,7 @@ def _patterns(found: tuple[str, ...], flags: int = re.I) -> tuple[re.Pattern[str
 @cache
 def answer_types() -> dict[str, AnswerType]:
     """The types of answer_types.toml, checked once: each gives something, by names that exist."""
-    rows = _question_data()["types"]
+    rows = question_data()["types"]
     found = {name: AnswerType(name, _patterns(tuple(row["asks"])),
                               re.compile(row["gives"]) if "gives" in row else None, bool(row.get("gives_new", False)),
                               bool(row.get("given_names", False)),
@@ -108,7 +109,7 @@ def asked_types(question: str) -> list[AnswerType]:
 
 
 def asks_for_actions(question: str) -> bool:
-    return any(p.search(question) for p in _patterns(tuple(_question_data()["actions"]["asks"])))
+    return any(p.search(question) for p in _patterns(tuple(question_data()["actions"]["asks"])))
 
 
 def wanted_details(question: str) -> list[Callable[[str], bool]]:
@@ -119,7 +120,7 @@ def wanted_details(question: str) -> list[Callable[[str], bool]]:
 
 def declined_by_policy(question: str, sentences: list[str]) -> str | None:
     """The message key of a policy decline (answer_types.toml [declines]) that applies, or None."""
-    for message, row in _question_data()["declines"].items():
+    for message, row in question_data()["declines"].items():
         if all(p.search(question) for p in _patterns(tuple(row["question"]))):
             sentence = _patterns(tuple(row.get("sentence", ())))
             if not sentence or not any(all(p.search(s) for p in sentence) for s in sentences):

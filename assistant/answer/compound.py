@@ -12,10 +12,10 @@ question, with the sentences before it as its conversation (so "did it receive" 
 from __future__ import annotations
 
 import re
-import tomllib
+from dataclasses import replace
 from functools import cache
-from importlib.resources import files
 
+from assistant.answer.answerability import question_data
 from assistant.retrieve.rewrite import leans_on_earlier
 from assistant.types import Answer, Citation, Sentence
 
@@ -26,8 +26,12 @@ _MIN_PART_WORDS = 3
 
 @cache
 def _joins() -> dict[str, re.Pattern[str]]:
-    table = tomllib.loads((files("assistant.answer") / "answer_types.toml").read_text(encoding="utf-8"))
-    return {language: re.compile(pattern, re.I) for language, pattern in table["compound"]["joins"].items()}
+    return {language: re.compile(pattern, re.I) for language, pattern in question_data()["compound"]["joins"].items()}
+
+
+def marked(sentence: Sentence) -> str:
+    """A sentence as an answer's text shows it: its words, then its citation markers."""
+    return f"{sentence.text} {''.join(f'[{n}]' for n in sentence.citations)}"
 
 
 def question_parts(question: str, language: str = "en") -> tuple[list[str], list[str]]:
@@ -47,8 +51,10 @@ def question_parts(question: str, language: str = "en") -> tuple[list[str], list
             context.extend(statements)
         else:  # a statement between two questions is part of the next one
             asked = " ".join([*statements, asked])
-        pieces = join.split(asked)
-        parts.extend(p if p.endswith(("?", "？")) else f"{p}?" for p in (p.strip(" ,;") for p in pieces) if p)
+        for piece in join.split(asked):
+            piece = piece.strip(" ,;")
+            if piece:
+                parts.append(piece if piece.endswith(("?", "？")) else f"{piece}?")
     # A part that leans on the one before ("...? What did it say?") asks more about the same
     # thing: the question is then answered whole.
     if len(parts) < 2 or any(len(p.split()) < _MIN_PART_WORDS for p in parts) or \
@@ -79,10 +85,9 @@ def joined(question: str, answers: list[Answer], per_part: int, partly_notice: s
             for citation, key in zip(cited, keys, strict=True):
                 if key not in numbers:
                     numbers[key] = len(citations) + 1
-                    citations.append(Citation(**{**citation.__dict__, "n": numbers[key]}))
-            renumbered = [numbers[k] for k in keys]
-            sentences.append(Sentence(sentence.text, renumbered, sentence.support, sentence.verdict))
-            shown.append(f"{sentence.text} {''.join(f'[{n}]' for n in renumbered)}")
+                    citations.append(replace(citation, n=numbers[key]))
+            sentences.append(replace(sentence, citations=[numbers[k] for k in keys]))
+            shown.append(marked(sentences[-1]))
         if shown:
             paragraphs.append(" ".join(shown))
     notices = list(dict.fromkeys(n for a in answered for n in a.notices))
