@@ -2,6 +2,8 @@
 
     .venv/bin/python evals/realdocs_bench.py               # -> evals/reports/realdocs.md (+ .json)
     .venv/bin/python evals/realdocs_bench.py --extractors  # -> evals/reports/pdf-extraction.md
+    .venv/bin/python evals/realdocs_bench.py --questions evals/realdocs_holdout_questions.jsonl \
+        --name realdocs-holdout                            # the frozen holdout (evals/HOLDOUT.md)
 
 The documents are the shared ones (REALDOCS_DIR, default ../shared/data/realdocs; see its
 SOURCE.md); they are read where they lie and indexed from a temporary copy together with the
@@ -312,7 +314,8 @@ def summarize(reading: list[dict[str, Any]], run: dict[str, Any]) -> dict[str, A
     }
 
 
-def write_report(reading: list[dict[str, Any]], run: dict[str, Any], summary: dict[str, Any]) -> Path:
+def write_report(reading: list[dict[str, Any]], run: dict[str, Any], summary: dict[str, Any],
+                 name: str = "realdocs", questions_file: Path = QUESTIONS) -> Path:
     ingest = run["ingest"]
     s = summary
     lines = [
@@ -320,7 +323,7 @@ def write_report(reading: list[dict[str, Any]], run: dict[str, Any], summary: di
         f"`.venv/bin/python evals/realdocs_bench.py` on {s['cpus']} CPU cores, tesseract "
         f"`{ocr.tesseract_version()}`, languages eng+spa+por+fra at 200 dpi. The shared files "
         f"(`{DOCS.name}/SOURCE.md`) indexed with the whole corpus; "
-        f"{len(run['questions'])} questions in `evals/realdocs_questions.jsonl`.", "",
+        f"{len(run['questions'])} questions in `{questions_file.resolve().relative_to(ROOT)}`.", "",
         "## Targets", "",
         "| target | result |", "|---|---|",
         f"| every question answered from its file, with the right page | {s['answered_from_file']}/{s['questions']} "
@@ -366,27 +369,32 @@ def write_report(reading: list[dict[str, Any]], run: dict[str, Any], summary: di
     unretrieved = [q["id"] for q in missed if not q["retrieved"]]
     lines += ["## Where the misses are", "",
               f"- Retrieved, then not quoted ({len(gated)}): {', '.join(gated) or 'none'}. The passage with the "
-              "answer was among those the answerer got. The answerability checks read each sentence under "
-              "its heading and its document's subject (the names its opening gives and keeps mentioning: "
-              "\"Troy\", \"New Hampshire Police\", \"BJS\"), so a clause or a table row need not repeat "
-              "them, and the sentence that gives what was asked leads the answer. The warrantless-arrest "
-              "fact takes both of the agreement's wordings (\"arrest without a warrant\" and \"arrest "
-              "without warrant\", both on page 2) since 2026-12-02; before, the answer quoted the second "
-              "and the bench wanted the first.",
-              f"- Not retrieved ({len(unretrieved)}): {', '.join(unretrieved) or 'none'}. In the run of "
-              "2026-12-02: the MassDOC clauses rank below the corpus's own summaries of the DOC agreement, "
-              "which MiniLM finds closer to the question than the clause that answers it (best-sentence "
-              "cosine 0.62 against 0.70); ranking chunks by their closest sentence as a third fused ranking "
-              "(tried and removed) moved them from about 35th to 20th, not into the ten kept, and adding "
-              "each document's subject to its chunks' BM25 text (tried and removed) did not bring them in. "
-              "The answerer declines both rather than answering from the summaries: \"how soon\" asks for a "
-              "time limit and \"how often\" for a period, which no sentence it got gives. A rerank bonus for "
-              "passages with a sentence that passes the answerability checks brought both in at the weight "
-              "dev allowed (0.2), but answered one more unanswerable holdout question (refused F1 0.731 -> "
-              "0.706), so it was removed.", ""]
-    path = REPORTS / "realdocs.md"
+              "answer was among those the answerer got.",
+              f"- Not retrieved ({len(unretrieved)}): {', '.join(unretrieved) or 'none'}.", ""]
+    if name == "realdocs":  # what was learned from this set's misses, for the set it was learned on
+        lines[-3:] = [
+            f"- Retrieved, then not quoted ({len(gated)}): {', '.join(gated) or 'none'}. The passage with the "
+                "answer was among those the answerer got. The answerability checks read each sentence under "
+                "its heading and its document's subject (the names its opening gives and keeps mentioning: "
+                "\"Troy\", \"New Hampshire Police\", \"BJS\"), so a clause or a table row need not repeat "
+                "them, and the sentence that gives what was asked leads the answer. The warrantless-arrest "
+                "fact takes both of the agreement's wordings (\"arrest without a warrant\" and \"arrest "
+                "without warrant\", both on page 2) since 2026-12-02; before, the answer quoted the second "
+                "and the bench wanted the first.",
+                f"- Not retrieved ({len(unretrieved)}): {', '.join(unretrieved) or 'none'}. In the run of "
+                "2026-12-02: the MassDOC clauses rank below the corpus's own summaries of the DOC agreement, "
+                "which MiniLM finds closer to the question than the clause that answers it (best-sentence "
+                "cosine 0.62 against 0.70); ranking chunks by their closest sentence as a third fused ranking "
+                "(tried and removed) moved them from about 35th to 20th, not into the ten kept, and adding "
+                "each document's subject to its chunks' BM25 text (tried and removed) did not bring them in. "
+                "The answerer declines both rather than answering from the summaries: \"how soon\" asks for a "
+                "time limit and \"how often\" for a period, which no sentence it got gives. A rerank bonus for "
+                "passages with a sentence that passes the answerability checks brought both in at the weight "
+                "dev allowed (0.2), but answered one more unanswerable holdout question (refused F1 0.731 -> "
+                "0.706), so it was removed.", ""]
+    path = REPORTS / f"{name}.md"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    (REPORTS / "realdocs.json").write_text(json.dumps({"summary": summary, "reading": reading, **run},
+    (REPORTS / f"{name}.json").write_text(json.dumps({"summary": summary, "reading": reading, **run},
                                                       indent=1, ensure_ascii=False), encoding="utf-8")
     return path
 
@@ -395,7 +403,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--extractors", action="store_true", help="measure the extraction libraries only")
     parser.add_argument("--no-force", action="store_true", help="skip the forced re-OCR of the 287(g) scan")
-    parser.add_argument("--rewrite", action="store_true", help="rewrite realdocs.md from realdocs.json, no run")
+    parser.add_argument("--rewrite", action="store_true", help="rewrite NAME.md from NAME.json, no run")
+    parser.add_argument("--questions", type=Path, default=QUESTIONS, help="questions file (JSON lines)")
+    parser.add_argument("--name", default="realdocs", help="report name: evals/reports/NAME.md and .json")
     args = parser.parse_args()
     if not DOCS.is_dir():
         print(f"{DOCS}: no such folder; set REALDOCS_DIR to the shared realdocs folder", file=sys.stderr)
@@ -403,8 +413,9 @@ def main() -> int:
     pdfs = sorted(DOCS.glob("*.pdf"))
     REPORTS.mkdir(parents=True, exist_ok=True)
     if args.rewrite:
-        saved = json.loads((REPORTS / "realdocs.json").read_text(encoding="utf-8"))
-        print(write_report(saved.pop("reading"), {k: saved[k] for k in ("ingest", "questions")}, saved["summary"]))
+        saved = json.loads((REPORTS / f"{args.name}.json").read_text(encoding="utf-8"))
+        print(write_report(saved.pop("reading"), {k: saved[k] for k in ("ingest", "questions")}, saved["summary"],
+                           args.name, args.questions))
         return 0
     if args.extractors:
         print(write_extraction_report(measure_extractors([p for p in pdfs if "scanned" not in p.name])))
@@ -412,13 +423,14 @@ def main() -> int:
     if ocr.missing_tools():
         print(f"OCR is not installed; {ocr.INSTALL_HINT}", file=sys.stderr)
         return 1
-    questions = [json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    questions = [json.loads(line) for line in args.questions.read_text(encoding="utf-8").splitlines()
+                 if line.strip()]
     with tempfile.TemporaryDirectory(prefix="realdocs-") as folder:
         work = Path(folder)
         reading = read_files(pdfs, work, force_ocr=not args.no_force)
         run = index_and_ask(pdfs, work, questions)
     summary = summarize(reading, run)
-    print(write_report(reading, run, summary))
+    print(write_report(reading, run, summary, args.name, args.questions))
     print(json.dumps(summary, indent=1))
     return 0
 
