@@ -48,6 +48,15 @@ def test_a_place_mentioned_but_not_covered_needs_the_evidence_to_name_it():
     assert outside_scope("what happened in everett", ["Police may not hold people."], COVERAGE) is None
 
 
+def test_a_month_after_in_is_a_time_not_a_place():
+    coverage = Coverage.of([_chunk("list", "Deaths in October and in May were listed.", "Massachusetts")])
+    # The documents write "October" as a name and none is about it, yet "in October 2009" asks when.
+    assert outside_scope("who died in October 2009?", ["A detainee died on 10/28/2009."], coverage) is None
+    assert outside_scope("who died in may 2019?", ["A detainee died on 5/1/2019."], coverage) is None
+    # The same words that are not months stay what they were: a place the documents don't cover.
+    assert outside_scope("who died in Worcester?", ["A detainee died."], COVERAGE) == "Worcester"
+
+
 def test_the_scope_message_lists_the_documents_jurisdictions_most_documents_first():
     coverage = Coverage.of([_chunk("a", "One.", "Massachusetts"), _chunk("b", "Two.", "Massachusetts"),
                             _chunk("c", "Three.", "Maine"), _chunk("d", "Four.", "")])

@@ -184,13 +184,15 @@ def outside_scope(question: str, sentences: list[str], coverage: Coverage, langu
       case, the documents' capitals tell it is a name.
     """
     place_words = _place_words()
+    calendar = answer_types()["calendar"].gives
     introducers = place_words.get("en", frozenset()) | place_words.get(language, frozenset())
     jurisdiction_words = {normalize(w) for name in coverage.jurisdictions for w in _LETTERS.findall(name)}
     evidence = {normalize(w) for w in _LETTERS.findall(" ".join(sentences))}
     tokens = list(_LETTERS.finditer(question))
     for index, token in enumerate(tokens):
         word = normalize(token.group(0))
-        if len(word) < _MIN_NAME_LETTERS:
+        # "in October 2009" names a time, not a place: a month is never out of scope.
+        if len(word) < _MIN_NAME_LETTERS or (calendar and calendar.fullmatch(token.group(0).capitalize())):
             continue
         introduced = index > 0 and normalize(tokens[index - 1].group(0)) in introducers
         if word not in coverage.words and _named(question, token):
