@@ -63,6 +63,17 @@ class Chunk:
     meta: dict[str, Any]
     # Sentence spans as offsets into the *document* text, so quotes need no re-splitting.
     sentences: list[tuple[int, int]] = field(default_factory=list)
+    # (document offset, page number) of each page that begins inside the chunk: a quote from a
+    # chunk that runs onto the next page is cited with the page it is on, not the chunk's first.
+    page_starts: list[tuple[int, int]] = field(default_factory=list)
+
+    def page_at(self, offset: int) -> int | None:
+        """The page that the document text at `offset` (inside this chunk) is on."""
+        page = self.page
+        for start, number in self.page_starts:
+            if offset >= start:
+                page = number
+        return page
 
     @property
     def heading(self) -> str:
@@ -84,6 +95,7 @@ class Chunk:
     def from_record(cls, record: dict[str, Any]) -> Chunk:
         fields = dict(record)
         fields["sentences"] = [tuple(s) for s in fields.get("sentences", [])]
+        fields["page_starts"] = [tuple(p) for p in fields.get("page_starts", [])]
         return cls(**fields)
 
 
@@ -146,7 +158,7 @@ class Citation:
         """Citation number `n`: characters [start, end) of the document, inside `chunk`."""
         meta = chunk.meta
         return cls(n=n, chunk_id=chunk.chunk_id, doc_id=chunk.doc_id, title=meta.get("title", ""),
-                   source_url=meta.get("source_url", ""), page=chunk.page, section=chunk.section,
+                   source_url=meta.get("source_url", ""), page=chunk.page_at(start), section=chunk.section,
                    text=chunk.text, quote=chunk.text[start - chunk.start:end - chunk.start],
                    start=start, end=end, kind=meta.get("kind", ""), as_of=meta.get("as_of", ""),
                    language=meta.get("language", ""))

@@ -264,8 +264,8 @@ def index_and_ask(pdfs: list[Path], work: Path, questions: list[dict[str, Any]])
         # Whether ingest and retrieval did their part: a passage holding the fact, from the right
         # file and page, among those the answerer was given.
         passages = assistant.retriever.retrieve(assistant.reader.snapshot(), item["question"]).passages
-        retrieved = any(p.chunk.doc_id == doc_id and p.chunk.page == item["page"]
-                        and all(fact_found(f, p.chunk.text) for f in item["facts"]) for p in passages)
+        retrieved = any(p.chunk.doc_id == doc_id and all(fact_found(f, p.chunk.text) for f in item["facts"])
+                        and item["page"] in {p.chunk.page, *(n for _, n in p.chunk.page_starts)} for p in passages)
         from_file = [c for c in answer.citations if c.doc_id == doc_id]
         facts = []
         for fact in item["facts"]:
@@ -303,6 +303,7 @@ def summarize(reading: list[dict[str, Any]], run: dict[str, Any]) -> dict[str, A
         "answered_from_file": sum(q["cited_from_file"] and not q["abstained"] for q in questions),
         "facts": len(facts), "facts_found": sum(f["found"] for f in facts),
         "facts_right_page": sum(f["right_page"] for f in facts),
+        "questions_complete": sum(all(f["right_page"] for f in q["facts"]) for q in questions),
         "quotes": len(quotes), "quotes_with_defects": sum(bool(c["defects"]) for c in quotes),
         "quotes_ligature": sum(any(d == "ligature" for d in c["defects"]) for c in quotes),
         "quotes_glued": sum(any(d.startswith("glued") for d in c["defects"]) for c in quotes),
@@ -327,7 +328,8 @@ def write_report(reading: list[dict[str, Any]], run: dict[str, Any], summary: di
         "## Targets", "",
         "| target | result |", "|---|---|",
         f"| every question answered from its file, with the right page | {s['answered_from_file']}/{s['questions']} "
-        f"answered citing the file; {s['facts_right_page']}/{s['facts']} facts quoted from the right page "
+        f"answered citing the file; {s.get('questions_complete', '?')}/{s['questions']} with every fact quoted "
+        f"from the right page; {s['facts_right_page']}/{s['facts']} facts quoted from the right page "
         f"({s['facts_found']}/{s['facts']} quoted from the file at all) |",
         f"| (diagnosis) a passage holding the facts, from the right file and page, among those retrieved | "
         f"{s['retrieved_right_page']}/{s['questions']} |",

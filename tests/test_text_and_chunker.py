@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 from assistant.ingest.chunker import ChunkerConfig, chunk_document
 from assistant.ingest.loaders import load_document
 from assistant.text import display_text, sentence_spans, split_sentences, words
+from assistant.types import Chunk, Citation, Document, PageSpan
 from tests.conftest import CORPUS
 
 SAMPLE = """# Title
@@ -69,3 +72,19 @@ def test_chunk_carries_location_metadata():
         assert chunk.meta[key], key
     assert chunk.meta["source_url"].startswith("http")
     assert chunk.chunk_id == "lunn-v-commonwealth#0"
+
+
+def test_a_quote_from_a_chunk_that_runs_onto_the_next_page_is_cited_with_its_own_page():
+    first = "The agreement is signed by both parties. It takes effect at once. "
+    second = "ICE may review the agreement every three years."
+    text = first + "\n\n" + second
+    document = Document("moa", text, {"title": "MOA"},
+                        pages=[PageSpan(0, len(first), 1), PageSpan(len(first) + 2, len(text), 2)])
+    [chunk] = chunk_document(document, ChunkerConfig())  # short enough to be one chunk
+    assert chunk.page == 1
+    start = text.index("ICE may")
+    citation = Citation.quoting(1, chunk, start, len(text))
+    assert citation.quote == second and citation.page == 2
+    assert Citation.quoting(2, chunk, 0, len("The agreement is signed by both parties.")).page == 1
+    # The pages survive the index's round trip.
+    assert Chunk.from_record(json.loads(json.dumps(chunk.to_record()))).page_at(start) == 2

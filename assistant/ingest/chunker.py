@@ -40,6 +40,7 @@ def chunk_document(document: Document, config: ChunkerConfig) -> list[Chunk]:
             meta={"doc_id": document.doc_id, **{k: v for k, v in document.meta.items()
                                                  if k != "path"}},
             sentences=sentences,
+            page_starts=[(span.start, span.number) for span in document.pages if start < span.start < end],
         ))
     return chunks
 

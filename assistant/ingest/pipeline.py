@@ -69,9 +69,9 @@ def fingerprint(settings: Settings) -> str:
     chunker = chunker_config(settings)
     # meta=4: chunks carry translation_of, translated chunks are embedded through the glossary,
     # each language has its own BM25 index, and Chroma records carry the language; lexical=2:
-    # BM25 reads text without accents.
+    # BM25 reads text without accents; pages=2: chunks know where each page inside them begins.
     return f"embed={settings.index.embed_model}:{resolve_model_path(settings.index.embed_model).name}|" \
-           f"{chunker.fingerprint()}|meta=4|lexical=2|terms={glossary_fingerprint()}"
+           f"{chunker.fingerprint()}|meta=4|lexical=2|pages=2|terms={glossary_fingerprint()}"
 
 
 def chunker_config(settings: Settings) -> ChunkerConfig:
