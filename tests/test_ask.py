@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answer.answerability import answering, focus_term, unanswered_reason
+from assistant.answer.answerability import answering, asked_types, focus_term, unanswered_reason
 from assistant.errors import UserError
 from assistant.ingest.loaders import load_document
 from assistant.retrieve.hybrid import HybridRetriever, diversify
@@ -202,6 +202,27 @@ def test_initials_in_the_question_are_names_the_answer_must_hold():
     passages = ["Call the LUCE hotline at 617-555-0100."]
     assert unanswered_reason(question, passages, passages, vocabulary) == "abstain_missing_detail"
     assert unanswered_reason(question, ["The ACLU hotline is 617-555-0100."], passages, vocabulary) is None
+
+
+def test_initials_are_held_by_the_name_they_abbreviate():
+    vocabulary = _Vocabulary({"nh": 8.0, "suspend": 4.0})
+    question = "Who may suspend the agreement of Troy NH?"
+    clause = ["The ICE Director may suspend the MOA."]
+    passages = [*clause, "Signed for Troy NH."]
+    # "NH" is the rarest word; the clause, read under its heading, names New Hampshire in full.
+    assert unanswered_reason(question, clause, passages, vocabulary, headings=["Troy, New Hampshire Police"]) is None
+    assert unanswered_reason(question, clause, passages, vocabulary,
+                             headings=["Troy, New York Police"]) == "abstain_missing_detail"
+    question = "What is the phone number of the ACLU hotline?"
+    spelled = ["The American Civil Liberties Union hotline is 617-555-0100."]
+    assert unanswered_reason(question, spelled, spelled, _Vocabulary({"hotline": 3.0})) is None
+
+
+def test_a_leading_clause_that_sets_the_scene_is_not_what_the_question_asks():
+    # "When ..., does ...?" asks whether, not when; "If ..., how soon ...?" asks for a time limit.
+    assert asked_types("When officers work in the field, does the agreement require them to call ICE?") == []
+    assert [t.name for t in asked_types("If I am arrested, how soon must police call ICE?")] == ["time_limit"]
+    assert [t.name for t in asked_types("When did the SJC decide Lunn, and why?")] == ["date"]
 
 
 def test_a_question_in_another_language_takes_its_focus_from_its_english_terms():

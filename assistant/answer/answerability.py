@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from assistant.index.reader import Coverage
 from assistant.retrieve.rewrite import content_words
 from assistant.text import normalize
-from assistant.verify.facts import claim_initials, claim_numbers
+from assistant.verify.facts import claim_initials, claim_numbers, stands_for
 
 # A name in the question: a capitalised word inside it ("Worcester"), not its first word (and
 # initials anywhere: verify.facts.claim_initials).
@@ -104,7 +104,20 @@ def given_names() -> frozenset[str]:
                      for line in (lists / name).read_text(encoding="utf-8").splitlines() if line.strip())
 
 
+def main_clause(question: str) -> str:
+    """The question without a leading clause that sets its scene: "When officers work in the
+    field, does the agreement require...?" asks whether, not when (answer_types.toml
+    [clauses.leading])."""
+    leading = _patterns(tuple(question_data().get("clauses", {}).get("leading", [])))
+    for pattern in leading:
+        match = pattern.match(question)
+        if match:
+            return question[match.end():]
+    return question
+
+
 def asked_types(question: str) -> list[AnswerType]:
+    question = main_clause(question)
     return [t for t in answer_types().values() if t.asked_by(question)]
 
 
@@ -280,9 +293,16 @@ def answering(question: str, sentences: list[str], passages: list[str], vocabula
     # "How many detainers did Worcester police get?" is not answered by a statewide count.
     names = {n.lower() for n in [*_QUESTION_NAME.findall(question), *claim_initials(question)]} - \
         _everywhere(coverage) if "focus" in rules else set()
-    return [all(test(s) for test in tests) and (focus is None or focus in vocabulary.terms(r))
-            and all(n in r.lower() for n in names) for s, r in zip(sentences, read_under(sentences, headings),
-                                                                     strict=True)]
+    initials = set(re.findall(r"\b[A-Z]{2,6}\b", question))
+
+    def abbreviated(word: str, text: str) -> bool:
+        """The question wrote `word` in capitals ("NH") and `text` has the name it abbreviates."""
+        return word.upper() in initials and stands_for(word.upper(), text)
+
+    return [all(test(s) for test in tests)
+            and (focus is None or focus in vocabulary.terms(r) or abbreviated(focus, r))
+            and all(n in r.lower() or abbreviated(n, r) for n in names)
+            for s, r in zip(sentences, read_under(sentences, headings), strict=True)]
 
 
 def _about(question: str, asked: list[AnswerType]) -> str:

@@ -62,6 +62,19 @@ def claim_initials(text: str) -> list[str]:
     return [m for m in _ACRONYM.findall(text) if len(m) > 2]
 
 
+def stands_for(initials: str, text: str) -> bool:
+    """`initials` ("NH", "DOC") abbreviate a run of words of a name in `text` ("New Hampshire
+    Police", "Department of Correction"), by the capitals alone or by every word's first letter."""
+    for name in claim_names(text):
+        words = name.split()
+        for first in range(len(words)):
+            for last in range(first + 2, len(words) + 1):
+                run = words[first:last]
+                if run[-1][0].isupper() and initials in (_initials(" ".join(run)), "".join(w[0] for w in run).upper()):
+                    return True
+    return False
+
+
 def _opener(word: str) -> bool:
     lowered = word.lower()
     words = _words()
