@@ -303,7 +303,7 @@ def summarize(reading: list[dict[str, Any]], run: dict[str, Any]) -> dict[str, A
         "answered_from_file": sum(q["cited_from_file"] and not q["abstained"] for q in questions),
         "facts": len(facts), "facts_found": sum(f["found"] for f in facts),
         "facts_right_page": sum(f["right_page"] for f in facts),
-        "questions_complete": sum(all(f["right_page"] for f in q["facts"]) for q in questions),
+        "questions_complete": sum(bool(q["facts"]) and all(f["right_page"] for f in q["facts"]) for q in questions),
         "quotes": len(quotes), "quotes_with_defects": sum(bool(c["defects"]) for c in quotes),
         "quotes_ligature": sum(any(d == "ligature" for d in c["defects"]) for c in quotes),
         "quotes_glued": sum(any(d.startswith("glued") for d in c["defects"]) for c in quotes),
@@ -316,7 +316,7 @@ def summarize(reading: list[dict[str, Any]], run: dict[str, Any]) -> dict[str, A
 
 
 def write_report(reading: list[dict[str, Any]], run: dict[str, Any], summary: dict[str, Any],
-                 name: str = "realdocs", questions_file: Path = QUESTIONS) -> Path:
+                 name: str = "realdocs") -> Path:
     ingest = run["ingest"]
     s = summary
     lines = [
@@ -324,7 +324,7 @@ def write_report(reading: list[dict[str, Any]], run: dict[str, Any], summary: di
         f"`.venv/bin/python evals/realdocs_bench.py` on {s['cpus']} CPU cores, tesseract "
         f"`{ocr.tesseract_version()}`, languages eng+spa+por+fra at 200 dpi. The shared files "
         f"(`{DOCS.name}/SOURCE.md`) indexed with the whole corpus; "
-        f"{len(run['questions'])} questions in `{questions_file.resolve().relative_to(ROOT)}`.", "",
+        f"{len(run['questions'])} questions in `{s.get('questions_file', 'evals/realdocs_questions.jsonl')}`.", "",
         "## Targets", "",
         "| target | result |", "|---|---|",
         f"| every question answered from its file, with the right page | {s['answered_from_file']}/{s['questions']} "
@@ -369,36 +369,44 @@ def write_report(reading: list[dict[str, Any]], run: dict[str, Any], summary: di
     missed = [q for q in run["questions"] if not all(f["right_page"] for f in q["facts"])]
     gated = [q["id"] for q in missed if q["retrieved"]]
     unretrieved = [q["id"] for q in missed if not q["retrieved"]]
-    lines += ["## Where the misses are", "",
-              f"- Retrieved, then not quoted ({len(gated)}): {', '.join(gated) or 'none'}. The passage with the "
-              "answer was among those the answerer got.",
-              f"- Not retrieved ({len(unretrieved)}): {', '.join(unretrieved) or 'none'}.", ""]
+    lines += ["## Where the misses are", ""]
     if name == "realdocs":  # what was learned from this set's misses, for the set it was learned on
-        lines[-3:] = [
+        lines += [
             f"- Retrieved, then not quoted ({len(gated)}): {', '.join(gated) or 'none'}. The passage with the "
-                "answer was among those the answerer got. The answerability checks read each sentence under "
-                "its heading and its document's subject (the names its opening gives and keeps mentioning: "
-                "\"Troy\", \"New Hampshire Police\", \"BJS\"), so a clause or a table row need not repeat "
-                "them, and the sentence that gives what was asked leads the answer. The warrantless-arrest "
-                "fact takes both of the agreement's wordings (\"arrest without a warrant\" and \"arrest "
-                "without warrant\", both on page 2) since 2026-12-02; before, the answer quoted the second "
-                "and the bench wanted the first.",
-                f"- Not retrieved ({len(unretrieved)}): {', '.join(unretrieved) or 'none'}. In the run of "
-                "2026-12-02: the MassDOC clauses rank below the corpus's own summaries of the DOC agreement, "
-                "which MiniLM finds closer to the question than the clause that answers it (best-sentence "
-                "cosine 0.62 against 0.70); ranking chunks by their closest sentence as a third fused ranking "
-                "(tried and removed) moved them from about 35th to 20th, not into the ten kept, and adding "
-                "each document's subject to its chunks' BM25 text (tried and removed) did not bring them in. "
-                "The answerer declines both rather than answering from the summaries: \"how soon\" asks for a "
-                "time limit and \"how often\" for a period, which no sentence it got gives. A rerank bonus for "
-                "passages with a sentence that passes the answerability checks brought both in at the weight "
-                "dev allowed (0.2), but answered one more unanswerable holdout question (refused F1 0.731 -> "
-                "0.706), so it was removed.", ""]
+            "answer was among those the answerer got. The answerability checks read each sentence under "
+            "its heading and its document's subject (the names its opening gives and keeps mentioning: "
+            "\"Troy\", \"New Hampshire Police\", \"BJS\"), so a clause or a table row need not repeat "
+            "them, and the sentence that gives what was asked leads the answer. The warrantless-arrest "
+            "fact takes both of the agreement's wordings (\"arrest without a warrant\" and \"arrest "
+            "without warrant\", both on page 2) since 2026-12-02; before, the answer quoted the second "
+            "and the bench wanted the first.",
+            f"- Not retrieved ({len(unretrieved)}): {', '.join(unretrieved) or 'none'}. In the run of "
+            "2026-12-02: the MassDOC clauses rank below the corpus's own summaries of the DOC agreement, "
+            "which MiniLM finds closer to the question than the clause that answers it (best-sentence "
+            "cosine 0.62 against 0.70); ranking chunks by their closest sentence as a third fused ranking "
+            "(tried and removed) moved them from about 35th to 20th, not into the ten kept, and adding "
+            "each document's subject to its chunks' BM25 text (tried and removed) did not bring them in. "
+            "The answerer declines both rather than answering from the summaries: \"how soon\" asks for a "
+            "time limit and \"how often\" for a period, which no sentence it got gives. A rerank bonus for "
+            "passages with a sentence that passes the answerability checks brought both in at the weight "
+            "dev allowed (0.2), but answered one more unanswerable holdout question (refused F1 0.731 -> "
+            "0.706), so it was removed.", ""]
+    else:
+        lines += [f"- Retrieved, then not quoted ({len(gated)}): {', '.join(gated) or 'none'}. The passage with "
+                  "the answer was among those the answerer got.",
+                  f"- Not retrieved ({len(unretrieved)}): {', '.join(unretrieved) or 'none'}. (Retrieved: a "
+                  "passage from the file that holds the facts and touches the page wanted.)", ""]
     path = REPORTS / f"{name}.md"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     (REPORTS / f"{name}.json").write_text(json.dumps({"summary": summary, "reading": reading, **run},
                                                       indent=1, ensure_ascii=False), encoding="utf-8")
     return path
+
+
+def shown(path: Path) -> str:
+    """A questions file as the report names it: from the repository root when it lies inside."""
+    resolved = path.resolve()
+    return str(resolved.relative_to(ROOT)) if resolved.is_relative_to(ROOT) else str(path)
 
 
 def main() -> int:
@@ -416,8 +424,8 @@ def main() -> int:
     REPORTS.mkdir(parents=True, exist_ok=True)
     if args.rewrite:
         saved = json.loads((REPORTS / f"{args.name}.json").read_text(encoding="utf-8"))
-        print(write_report(saved.pop("reading"), {k: saved[k] for k in ("ingest", "questions")}, saved["summary"],
-                           args.name, args.questions))
+        summary = {"questions_file": shown(args.questions), **saved["summary"]}  # older runs did not save it
+        print(write_report(saved.pop("reading"), {k: saved[k] for k in ("ingest", "questions")}, summary, args.name))
         return 0
     if args.extractors:
         print(write_extraction_report(measure_extractors([p for p in pdfs if "scanned" not in p.name])))
@@ -431,8 +439,8 @@ def main() -> int:
         work = Path(folder)
         reading = read_files(pdfs, work, force_ocr=not args.no_force)
         run = index_and_ask(pdfs, work, questions)
-    summary = summarize(reading, run)
-    print(write_report(reading, run, summary, args.name, args.questions))
+    summary = {**summarize(reading, run), "questions_file": shown(args.questions)}
+    print(write_report(reading, run, summary, args.name))
     print(json.dumps(summary, indent=1))
     return 0
 

@@ -7,13 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answer.answerability import answering, asked_types, focus_term, unanswered_reason
+from assistant.answer.answerability import answering, asked_types, focus_term, given_names, unanswered_reason
 from assistant.errors import UserError
 from assistant.ingest.loaders import load_document
 from assistant.retrieve.hybrid import HybridRetriever, diversify
 from assistant.retrieve.rerank import NoReranker
 from assistant.retrieve.rewrite import rewrite_follow_up
 from assistant.types import Answer, Chunk, Passage
+from assistant.verify.facts import stands_for
 from tests.conftest import run_cli
 
 pytestmark = pytest.mark.index
@@ -218,11 +219,31 @@ def test_initials_are_held_by_the_name_they_abbreviate():
     assert unanswered_reason(question, spelled, spelled, _Vocabulary({"hotline": 3.0})) is None
 
 
+def test_initials_stand_for_a_run_of_a_name_that_begins_and_ends_with_a_capital_and_is_no_person():
+    names = given_names()
+    assert stands_for("NH", "Troy, New Hampshire Police", names)
+    assert stands_for("DOC", "the Department of Correction", names)
+    assert not stands_for("OC", "the Department of Correction", names)  # "of Correction" is no name
+    assert not stands_for("NH", "Nancy Harris, a lawyer, spoke.", names)  # a person, not a place
+    assert not stands_for("NH", "New York Police", names)
+
+
 def test_a_leading_clause_that_sets_the_scene_is_not_what_the_question_asks():
     # "When ..., does ...?" asks whether, not when; "If ..., how soon ...?" asks for a time limit.
     assert asked_types("When officers work in the field, does the agreement require them to call ICE?") == []
     assert [t.name for t in asked_types("If I am arrested, how soon must police call ICE?")] == ["time_limit"]
     assert [t.name for t in asked_types("When did the SJC decide Lunn, and why?")] == ["date"]
+    # A "when" before its verb is the question itself, whatever follows the comma.
+    assert [t.name for t in asked_types("When did ICE start detaining people in Plymouth, was it 2019?")] == ["date"]
+
+
+def test_the_words_asking_for_the_answer_are_left_out_of_the_focus_after_a_leading_clause_too():
+    vocabulary = _Vocabulary({"soon": 9.0, "notify": 2.0})
+    passages = ["ICE will be told as soon as practicable.", "The LEA will notify ICE within 48 hours."]
+    answer = [passages[1]]
+    # "soon" asks for a time limit; it is not what the answer must mention.
+    for question in ("How soon must police notify ICE?", "If I am arrested, how soon must police notify ICE?"):
+        assert unanswered_reason(question, answer, passages, vocabulary) is None
 
 
 def test_a_question_in_another_language_takes_its_focus_from_its_english_terms():

@@ -106,8 +106,8 @@ def given_names() -> frozenset[str]:
 
 def main_clause(question: str) -> str:
     """The question without a leading clause that sets its scene: "When officers work in the
-    field, does the agreement require...?" asks whether, not when (answer_types.toml
-    [clauses.leading])."""
+    field, does the agreement require...?" asks whether, not when (the `leading` patterns of
+    answer_types.toml's [clauses] table)."""
     leading = _patterns(tuple(question_data().get("clauses", {}).get("leading", [])))
     for pattern in leading:
         match = pattern.match(question)
@@ -204,7 +204,8 @@ def outside_scope(question: str, sentences: list[str], coverage: Coverage, langu
     tokens = list(_LETTERS.finditer(question))
     for index, token in enumerate(tokens):
         word = normalize(token.group(0))
-        # "in October 2009" names a time, not a place: a month is never out of scope.
+        # "in October 2009" names a time, not a place: a month (in English, as the calendar type
+        # reads it) is never taken for a name or place outside the documents' scope.
         if len(word) < _MIN_NAME_LETTERS or (calendar and calendar.fullmatch(token.group(0).capitalize())):
             continue
         introduced = index > 0 and normalize(tokens[index - 1].group(0)) in introducers
@@ -293,11 +294,11 @@ def answering(question: str, sentences: list[str], passages: list[str], vocabula
     # "How many detainers did Worcester police get?" is not answered by a statewide count.
     names = {n.lower() for n in [*_QUESTION_NAME.findall(question), *claim_initials(question)]} - \
         _everywhere(coverage) if "focus" in rules else set()
-    initials = set(re.findall(r"\b[A-Z]{2,6}\b", question))
+    initials = set(claim_initials(question, shortest=2))
 
     def abbreviated(word: str, text: str) -> bool:
         """The question wrote `word` in capitals ("NH") and `text` has the name it abbreviates."""
-        return word.upper() in initials and stands_for(word.upper(), text)
+        return word.upper() in initials and stands_for(word.upper(), text, given_names())
 
     return [all(test(s) for test in tests)
             and (focus is None or focus in vocabulary.terms(r) or abbreviated(focus, r))
@@ -308,11 +309,13 @@ def answering(question: str, sentences: list[str], passages: list[str], vocabula
 def _about(question: str, asked: list[AnswerType]) -> str:
     """The question without the words that ask for its answer type ("website", "phone number",
     "which sheriff"): what is asked for is not what the question is about, and an answer need not
-    name it ("lucemass.org" answers "what is the website...")."""
+    name it ("lucemass.org" answers "what is the website..."). A leading clause is kept: the
+    patterns read the main clause, as asked_types does ("If I am arrested, how soon...")."""
+    main = main_clause(question)
     for answer_type in asked:
         for pattern in answer_type.asks:
-            question = pattern.sub(" ", question)
-    return question
+            main = pattern.sub(" ", main)
+    return question[:len(question) - len(main_clause(question))] + main
 
 
 def _everywhere(coverage: Coverage | None) -> set[str]:

@@ -57,20 +57,28 @@ def claim_names(text: str) -> list[str]:
     return names
 
 
-def claim_initials(text: str) -> list[str]:
-    """Initials of three to six capitals ("ICE", "BJS", "ACLU"): names, wherever they stand."""
-    return [m for m in _ACRONYM.findall(text) if len(m) > 2]
+def claim_initials(text: str, shortest: int = 3) -> list[str]:
+    """Initials of `shortest` to six capitals ("ICE", "BJS", "ACLU"): names, wherever they stand.
+    Two capitals ("NH", "MA") are too often something else to count as names by default."""
+    return [m for m in _ACRONYM.findall(text) if len(m) >= shortest]
 
 
-def stands_for(initials: str, text: str) -> bool:
+def stands_for(initials: str, text: str, given_names: frozenset[str] = frozenset()) -> bool:
     """`initials` ("NH", "DOC") abbreviate a run of words of a name in `text` ("New Hampshire
-    Police", "Department of Correction"), by the capitals alone or by every word's first letter."""
+    Police", "Department of Correction"), by the capitals alone or by every word's first letter.
+    The run begins and ends with a capital ("OC" is not "of Correction"), and two capitals are
+    never a person's initials: a run opening with one of `given_names` (upper case) is passed
+    over for them ("NH" is not "Nancy Harris")."""
     for name in claim_names(text):
         words = name.split()
         for first in range(len(words)):
             for last in range(first + 2, len(words) + 1):
                 run = words[first:last]
-                if run[-1][0].isupper() and initials in (_initials(" ".join(run)), "".join(w[0] for w in run).upper()):
+                if not (run[0][0].isupper() and run[-1][0].isupper()):
+                    continue
+                if len(initials) == 2 and run[0].upper() in given_names:
+                    continue
+                if initials in (_initials(" ".join(run)), "".join(w[0] for w in run).upper()):
                     return True
     return False
 
