@@ -108,8 +108,7 @@ def main_clause(question: str) -> str:
     """The question without a leading clause that sets its scene: "When officers work in the
     field, does the agreement require...?" asks whether, not when (the `leading` patterns of
     answer_types.toml's [clauses] table)."""
-    leading = _patterns(tuple(question_data().get("clauses", {}).get("leading", [])))
-    for pattern in leading:
+    for pattern in _patterns(tuple(question_data()["clauses"]["leading"])):
         match = pattern.match(question)
         if match:
             return question[match.end():]
@@ -312,10 +311,11 @@ def _about(question: str, asked: list[AnswerType]) -> str:
     name it ("lucemass.org" answers "what is the website..."). A leading clause is kept: the
     patterns read the main clause, as asked_types does ("If I am arrested, how soon...")."""
     main = main_clause(question)
+    lead = question[:len(question) - len(main)]
     for answer_type in asked:
         for pattern in answer_type.asks:
             main = pattern.sub(" ", main)
-    return question[:len(question) - len(main_clause(question))] + main
+    return lead + main
 
 
 def _everywhere(coverage: Coverage | None) -> set[str]:

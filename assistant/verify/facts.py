@@ -101,7 +101,7 @@ def _name_found(name: str, evidence: str, evidence_norm: str) -> bool:
         return True
     if len(name.split()) > 1 and _initials(name) in set(_ACRONYM.findall(evidence)):
         return True
-    return name.isupper() and name in {_initials(n) for n in claim_names(evidence) if len(n.split()) > 1}
+    return name.isupper() and stands_for(name, evidence)
 
 
 def missing_numbers(claim: str, evidence: str) -> list[str]:
