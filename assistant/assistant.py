@@ -21,9 +21,8 @@ from assistant.llm.factory import make_chat_model
 from assistant.prompts import load_messages
 from assistant.retrieve.crosslingual import CrossLingualRetriever
 from assistant.retrieve.hybrid import Filters, HybridRetriever, Retrieval
-from assistant.retrieve.language import choose_language
+from assistant.retrieve.language import choose_language, follow_up_query
 from assistant.retrieve.rerank import make_reranker
-from assistant.retrieve.rewrite import rewrite_follow_up
 from assistant.settings import Settings
 from assistant.types import Answer, AnswerRequest, EventKind, StreamEvent
 from assistant.verify.scorer import repeat_scorer, shared_scorer
@@ -98,7 +97,8 @@ class Assistant:
             if compound is not None:
                 yield from compound
                 return
-        query = (generator and generator.rewrite_follow_up(question, history)) or rewrite_follow_up(question, history)
+        query = (generator and generator.rewrite_follow_up(question, history)) or \
+            follow_up_query(question, history, language)
         rewritten = time.perf_counter()
         request, retrieval = self._request(question, query, language, filters, snapshot)
         answering = time.perf_counter()
@@ -137,7 +137,8 @@ class Assistant:
             # The statements and parts before a part are its conversation: "did it receive" after
             # "I'm researching the BRIC" searches the BRIC.
             earlier = [*(history or []), *context, *parts[:index]]
-            request, _ = self._request(part, rewrite_follow_up(part, earlier), language, filters, snapshot)
+            request, _ = self._request(part, follow_up_query(part, earlier, language), language, filters,
+                                       snapshot)
             requests.append(request)
             answers.append(self.extractive.answer(request))
         per_part = max(2, self.settings.answer.max_answer_sentences // len(parts))

@@ -8,7 +8,7 @@ import pytest
 from assistant.errors import UserError
 from assistant.index.bm25 import LexicalIndex
 from assistant.prompts import load_messages
-from assistant.retrieve.language import Glossary, choose_language, for_reader
+from assistant.retrieve.language import Glossary, choose_language, follow_up_query, for_reader
 from assistant.settings import Settings
 from assistant.types import Chunk, Passage
 
@@ -48,6 +48,33 @@ def test_the_search_in_the_questions_language_leaves_out_its_function_words():
     native, english = glossary.split("¿Qué pasa si ICE toca la puerta sin una orden judicial?")
     assert native == "ICE puerta orden judicial"
     assert english == "what ICE door judicial warrant"
+
+
+def test_a_name_the_documents_write_as_one_is_kept_however_it_is_typed():
+    glossary = Glossary({"law": ["lei"], "passed": ["aprovada"]})
+    # Opening the question, "Newton" looks like any capitalised first word; in lower case, like
+    # any word. The documents' own capitals ("names") say it is a name.
+    assert glossary.split("Newton tem lei aprovada?", names={"newton"}) == ("Newton lei aprovada", "Newton law passed")
+    assert glossary.english_words("a lei de newton") == "law"
+    assert glossary.split("a lei de newton", names={"newton"})[1] == "law newton"
+
+
+def test_the_gloss_puts_the_words_the_glossary_knows_in_english_and_keeps_names():
+    glossary = Glossary({"senate": ["senado"], "vote": ["votação"], "protect act": ["protect act"],
+                         "massachusetts": ["massachusetts"]})
+    question = "A votação do PROTECT Act no Senado de Massachusetts?"
+    # "Senado" is a Portuguese word, capitalised: in English it is no name the documents lack.
+    assert glossary.gloss(question) == "A vote do PROTECT Act no senate de Massachusetts?"
+    assert glossary.untranslated(question) == "A · do PROTECT Act no · de Massachusetts?"
+
+
+def test_a_follow_up_in_another_language_borrows_the_earlier_questions_words():
+    earlier = ["Quantos xerifes de Massachusetts a GBH News consultou em 2025?"]
+    follow_up = follow_up_query("e quais deles não responderam?", earlier, "pt")
+    assert follow_up.startswith("e quais deles não responderam?") and "xerifes" in follow_up
+    # A question that names its own topic is searched as it is.
+    question = "Quantos pontos fazem alguém membro de gangue no banco de dados de Boston?"
+    assert follow_up_query(question, earlier, "pt") == question
 
 
 def _passage(doc_id: str, language: str, translation_of: str = "") -> Passage:

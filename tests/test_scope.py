@@ -11,6 +11,7 @@ import pytest
 from assistant.answer.answerability import outside_scope, scope_places
 from assistant.assistant import Assistant
 from assistant.index.reader import Coverage, IndexReader
+from assistant.retrieve.language import Glossary
 from assistant.settings import Settings
 from assistant.types import Chunk
 from tests.conftest import ROOT, copy_index
@@ -55,6 +56,18 @@ def test_a_month_after_in_is_a_time_not_a_place():
     assert outside_scope("who died in may 2019?", ["A detainee died on 5/1/2019."], coverage) is None
     # The same words that are not months stay what they were: a place the documents don't cover.
     assert outside_scope("who died in Worcester?", ["A detainee died."], COVERAGE) == "Worcester"
+
+
+def test_a_question_in_another_language_is_read_for_scope_by_the_words_its_glossary_does_not_know():
+    glossary = Glossary({"legislature": ["assembleia"], "senate": ["senado"], "police": ["polícia"]})
+    coverage = Coverage.of([_chunk("bill", "The Legislature and the Senate passed it in Massachusetts.",
+                                   "Massachusetts")])
+    # "Senado" (capitalised) and "na Assembleia" (after a word that introduces a place) are
+    # Portuguese words for the documents' own terms, not a name or a place they lack.
+    question = "Quem votou no Senado e na Assembleia de Massachusetts?"
+    assert outside_scope(question, [], coverage) == "Senado"
+    assert outside_scope(glossary.untranslated(question), [], coverage, "pt") is None
+    assert outside_scope(glossary.untranslated("A polícia de Miami entrega pessoas?"), [], coverage, "pt") == "Miami"
 
 
 def test_the_scope_message_lists_the_documents_jurisdictions_most_documents_first():

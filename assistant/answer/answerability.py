@@ -245,7 +245,7 @@ def parse_rules(text: str) -> frozenset[str]:
 def unanswered_reason(question: str, sentences: list[str], passages: list[str], vocabulary: Vocabulary,
                       coverage: Coverage | None = None, language: str = "en",
                       rules: frozenset[str] = frozenset(RULES), headings: list[str] | None = None,
-                      focus_words: str | None = None) -> str | None:
+                      focus_words: str | None = None, scope_words: str | None = None) -> str | None:
     """Why the chosen sentences do not answer `question`, or None if they may. Without the
     index's `coverage`, the scope of the knowledge base is not checked. The rules, by name:
     `declines` (answer_types.toml's policy declines), `scope` (a name no document covers),
@@ -261,7 +261,10 @@ def unanswered_reason(question: str, sentences: list[str], passages: list[str], 
 
     `focus_words`: what the focus rule picks the question's rarest word from, when not the
     question itself. A question in another language gives its English terms, so an article such
-    as "os" is never taken for what it is about.
+    as "os" is never taken for what it is about. `scope_words`: what the scope rule reads names
+    and places from, when not the question itself; a question in another language gives the
+    words its glossary does not translate, so "Senado" or "na Assembleia" is no name or place
+    the documents lack (the glossary's terms are the documents' own words).
 
     Adding sentences can only turn a reason into None, never the other way (each check wants
     one sentence with the detail, or asks about the question alone): generated answers rely on
@@ -270,7 +273,7 @@ def unanswered_reason(question: str, sentences: list[str], passages: list[str], 
     if declined:
         return declined
     if "scope" in rules and coverage is not None and \
-            outside_scope(question, read_under(sentences, headings), coverage, language):
+            outside_scope(scope_words or question, read_under(sentences, headings), coverage, language):
         return "abstain_elsewhere"
     answers = answering(question, sentences, passages, vocabulary, coverage, rules, headings, focus_words)
     if answers is not None and not any(answers):

@@ -81,15 +81,26 @@ def stems(text: str) -> set[str]:
 
 
 def _checked_question(request: AnswerRequest) -> str:
-    """The checks read English, so a question in another language is read with its English
-    search terms ("cuántos" → "how many")."""
-    return request.question if request.language == "en" else f"{request.question} {request.english_query}"
+    """The checks read English, so a question in another language is read with its words the
+    glossary knows put in English ("cuántos" → "how many"; "Senado", capitalised, is then no name
+    the documents lack) and with its English search terms."""
+    glossary = Glossary.for_language(request.language)
+    if glossary is None:
+        return request.question
+    return f"{glossary.gloss(request.question)} {request.english_query}"
 
 
 def _judged_question(request: AnswerRequest) -> str:
     """What the answer judge reads: the question as searched (a follow-up with its topic); in
     another language, the asker's words and their English terms, which the sentences are in."""
     return request.query if request.language == "en" else _checked_question(request)
+
+
+def _scope_words(request: AnswerRequest) -> str:
+    """What the scope rule reads names and places from: another language's words that its
+    glossary does not translate (the rest are the documents' own terms)."""
+    glossary = Glossary.for_language(request.language)
+    return request.question if glossary is None else glossary.untranslated(request.question)
 
 
 def _focus_words(request: AnswerRequest) -> str | None:
@@ -104,7 +115,7 @@ def unanswered(request: AnswerRequest, texts: list[str], headings: list[str],
     question (a message key), or None."""
     return unanswered_reason(_checked_question(request), texts, [p.chunk.text for p in request.passages],
                              request.snapshot.lexical, request.snapshot.coverage, request.language, rules,
-                             headings, _focus_words(request))
+                             headings, _focus_words(request), _scope_words(request))
 
 
 def first_answering(request: AnswerRequest, texts: list[str], headings: list[str],
@@ -119,7 +130,7 @@ def first_answering(request: AnswerRequest, texts: list[str], headings: list[str
 def unscoped(request: AnswerRequest, texts: list[str], headings: list[str]) -> str | None:
     """What the question asks about that the knowledge base does not cover (answerability.outside_scope),
     each sentence read under its heading as the answerability checks read it."""
-    return outside_scope(_checked_question(request), read_under(texts, headings), request.snapshot.coverage,
+    return outside_scope(_scope_words(request), read_under(texts, headings), request.snapshot.coverage,
                          request.language)
 
 

@@ -21,7 +21,7 @@ from tqdm import tqdm
 from assistant.errors import UserError
 from assistant.evaluate import metrics
 from assistant.evaluate.jsonl import read_jsonl
-from assistant.retrieve.rewrite import rewrite_follow_up
+from assistant.retrieve.language import follow_up_query
 from assistant.settings import Settings
 from assistant.types import Answer, RemovedSentence
 from assistant.verify.check import parse_payload
@@ -135,8 +135,8 @@ def evaluate_question(assistant: Assistant, judge: metrics.SupportJudge, questio
     # the answer saw first, and more after them.
     # An English answer's search_query is the query itself; another language's holds both of its
     # searches, so the question is rewritten again (by the deterministic rewriter) and re-split.
-    query = answer.search_query if answer.language == "en" else rewrite_follow_up(question.question,
-                                                                                  question.history)
+    query = answer.search_query if answer.language == "en" else follow_up_query(question.question,
+                                                                                question.history, answer.language)
     retrieval = assistant.crosslingual.retrieve(assistant.reader.snapshot(), query, answer.language, None,
                                                 max(assistant.settings.retrieve.candidates, RANK_CUTOFF)).retrieval
     ranked = metrics.unique_in_order(p.chunk.doc_id for p in retrieval.passages)[:RANK_CUTOFF]

@@ -37,7 +37,7 @@ class CrossLingualRetriever:
             # without changing what an English question is answered from.
             found = self.retriever.retrieve(snapshot, query, filters, top_k=2 * top_k, keep=readable(language))
             return CrossLingual(replace(found, passages=for_reader(found.passages, language, top_k)), query, query)
-        native, english = glossary.split(query)
+        native, english = glossary.split(query, snapshot.coverage.capitalised)
         source = self.retriever.retrieve(snapshot, english or query,
                                          {**(filters or {}), "language": [SOURCE_LANGUAGE]}, top_k=2 * top_k)
         # Documents in the question's language are embedded through their English terms too

@@ -18,14 +18,14 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
 
 from assistant.errors import UserError
-from assistant.retrieve.rewrite import content_words
-from assistant.text import fold_accents
+from assistant.retrieve.rewrite import content_words, rewrite_follow_up
+from assistant.text import fold_accents, normalize
 from assistant.types import Chunk, Passage
 
 LANGUAGES = {"en": "English", "es": "Español", "pt": "Português", "ht": "Kreyòl ayisyen"}
@@ -91,33 +91,82 @@ class Glossary:
         with the names and numbers of `text` kept as they are."""
         return self.split(text)[1]
 
-    def split(self, text: str) -> tuple[str, str]:
+    def split(self, text: str, names: Container[str] = frozenset()) -> tuple[str, str]:
         """(the words of `text` that carry meaning, their English terms). Both keep the names and
         numbers of `text`; function words ("de", "la", "ki") are left out of the first, so that
-        a search among documents in the question's language is not won by them."""
-        found = list(_TOKEN.finditer(text))
-        tokens = [m.group() for m in found]
-        folded = [fold_accents(t) for t in tokens]
-        opens = [_opens_sentence(text[:m.start()]) for m in found]
+        a search among documents in the question's language is not won by them. `names`: words
+        (normalized) the documents write as names, so that one the glossary does not know is
+        kept however it is typed: "Newton" opening a question, "newton" in lower case."""
         native: list[str] = []
         english: list[str] = []
+        for phrase, term, kept in self._phrases(text, names):
+            if term is not None:
+                english.append(term)
+                if content_words(term):
+                    native.append(phrase)
+            elif kept:
+                native.append(phrase)  # a name or a number reads the same in every language
+                english.append(phrase)
+        return " ".join(dict.fromkeys(native)), " ".join(dict.fromkeys(english))
+
+    def gloss(self, text: str) -> str:
+        """`text` with each phrase the glossary knows put as its English term, in lower case, and
+        every other word as typed: "¿Quién votó en el Senado?" → "¿who vote en el senate?". The
+        capitals left are names, so a word of the language ("Senado") is never read as one; a
+        name the glossary lists as itself ("Massachusetts") keeps its capitals."""
+        return self._replaced(text, lambda term: term)
+
+    def untranslated(self, text: str) -> str:
+        """`text` without the phrases the glossary translates (each left as "·"), names it lists
+        as themselves kept: the words of a question that may name what no document covers."""
+        return self._replaced(text, lambda _term: "·")
+
+    def _replaced(self, text: str, replacement: Callable[[str], str]) -> str:
+        parts, end = [], 0
+        for start, stop, term in self._matches(text):
+            typed = text[start:stop]
+            # A name the glossary lists as itself ("Massachusetts", "PROTECT Act") stays a name.
+            same = term is None or " ".join(_TOKEN.findall(fold_accents(typed))) == term
+            parts.append(text[end:start] + (typed if same else replacement(term)))
+            end = stop
+        return "".join(parts) + text[end:]
+
+    def _phrases(self, text: str, names: Container[str]) -> list[tuple[str, str | None, bool]]:
+        """Each phrase of `text` as (the words typed, their English term or None, and, for a word
+        the glossary does not know, whether it is a name or a number, which every language keeps)."""
+        found = []
+        for start, stop, term in self._matches(text):
+            phrase = text[start:stop]
+            kept = term is None and (any(c.isdigit() for c in phrase) or normalize(phrase) in names
+                                     or (phrase[:1].isupper() and not _opens_sentence(text[:start])))
+            found.append((phrase, term, kept))
+        return found
+
+    def _matches(self, text: str) -> list[tuple[int, int, str | None]]:
+        """(start, end, English term) of each glossary phrase in `text`, longest match first, and
+        (start, end, None) of each word it does not know."""
+        tokens = list(_TOKEN.finditer(text))
+        folded = [fold_accents(t.group()) for t in tokens]
+        matches: list[tuple[int, int, str | None]] = []
         i = 0
         while i < len(tokens):
             for size in range(min(_LONGEST_TERM, len(tokens) - i), 0, -1):
                 term = self._english.get(tuple(folded[i:i + size]))
                 if term is not None:
-                    english.append(term)
-                    if content_words(term):
-                        native.extend(tokens[i:i + size])
+                    matches.append((tokens[i].start(), tokens[i + size - 1].end(), term))
                     i += size
                     break
             else:
-                token = tokens[i]
-                if any(c.isdigit() for c in token) or (token[:1].isupper() and not opens[i]):
-                    native.append(token)  # a name or a number reads the same in every language
-                    english.append(token)
+                matches.append((tokens[i].start(), tokens[i].end(), None))
                 i += 1
-        return " ".join(dict.fromkeys(native)), " ".join(dict.fromkeys(english))
+        return matches
+
+
+def follow_up_query(question: str, history: list[str] | None, language: str) -> str:
+    """rewrite_follow_up for a question in any of the assistant's languages: one in another
+    language is read through its glossary to tell whether it leans on the one before."""
+    glossary = Glossary.for_language(language)
+    return rewrite_follow_up(question, history, glossary.english_words if glossary is not None else None)
 
 
 def glossary_fingerprint() -> str:

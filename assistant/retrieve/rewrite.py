@@ -4,6 +4,7 @@ previous question ("what about juveniles?" after a fingerprint question)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 _FOLLOW_UP_START = re.compile(r"^\s*(and|or|but|also|so|what about|how about|what if|then|"
                               r"same|does that|is that|are they|do they|can they|is it|"
@@ -43,10 +44,13 @@ def leans_on_earlier(question: str) -> bool:
                                                 or bool(_REFERS_BACK.search(question))))
 
 
-def rewrite_follow_up(question: str, history: list[str] | None) -> str:
-    """The search query for `question`: unchanged unless it leans on the previous question."""
+def rewrite_follow_up(question: str, history: list[str] | None,
+                      read_as: Callable[[str], str] | None = None) -> str:
+    """The search query for `question`: unchanged unless it leans on the previous question.
+    `read_as` puts a question in another language into the English words these checks read
+    (its glossary's English terms: "e quais deles não responderam?" → "which")."""
     question = _PREAMBLE.sub("", question, count=1)
-    if not history or not leans_on_earlier(question):
+    if not history or not leans_on_earlier(read_as(question) if read_as else question):
         return question
     own = content_words(question)
     # Every topic word of the earlier question is kept, names too: "what about newton?" after a
