@@ -41,6 +41,14 @@ def test_places_and_words_the_documents_mention_are_inside_scope():
     assert outside_scope("Tell me whether police hold people", [], COVERAGE) is None
 
 
+def test_a_word_made_from_a_name_the_documents_mention_is_inside_scope():
+    coverage = Coverage.of([_chunk("family", "The family is from Brazil and lives in Everett.", "Everett")])
+    assert outside_scope("Should I carry my Brazilian passport?", [], coverage) is None
+    # A name they do not mention stays outside, with or without an ending.
+    assert outside_scope("Should I carry my Peruvian passport?", [], coverage) == "Peruvian"
+    assert outside_scope("Do the Houstonians hand people to ICE?", [], COVERAGE) == "Houstonians"
+
+
 def test_a_place_mentioned_but_not_covered_needs_the_evidence_to_name_it():
     question = "how many people are held in worcester"
     assert outside_scope(question, ["Police may not hold people for ICE."], COVERAGE) == "worcester"

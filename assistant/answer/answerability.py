@@ -28,6 +28,7 @@ _LETTERS = re.compile(r"[^\W\d_]+")
 # Text before a word that opens a sentence, where a capital says nothing about a name.
 _SENTENCE_START = re.compile(r"(?:^|[.!?¿¡:;\n])[\s\"'“‘(\[*-]*$")
 _MIN_NAME_LETTERS = 3  # "US", "MS" and "Qu" (of "¿Qué") are too short to tell a name by
+_DERIVED_ENDING, _DERIVED_STEM = 4, 4  # "Brazil|ian": an ending of up to 4 letters on a name of 4 or more
 _PLACES_SHOWN = 8  # the scope message lists at most this many jurisdictions
 
 
@@ -164,6 +165,12 @@ def _place_words() -> dict[str, frozenset[str]]:
     return {language: frozenset(normalize(w) for w in words) for language, words in table.items()}
 
 
+def _derived(word: str, words: frozenset[str]) -> bool:
+    """Whether `word` is a word of `words` with a short ending added: "Brazilian" is covered by
+    documents that name "Brazil", "Haitians" by "Haiti"."""
+    return any(word[:-cut] in words for cut in range(1, _DERIVED_ENDING + 1) if len(word) - cut >= _DERIVED_STEM)
+
+
 def _named(question: str, token: re.Match[str]) -> bool:
     """Capitalised where a capital marks a name: not as the first word of a sentence."""
     return token.group(0)[0].isupper() and not _SENTENCE_START.search(question[:token.start()])
@@ -208,7 +215,7 @@ def outside_scope(question: str, sentences: list[str], coverage: Coverage, langu
         if len(word) < _MIN_NAME_LETTERS or (calendar and calendar.fullmatch(token.group(0).capitalize())):
             continue
         introduced = index > 0 and normalize(tokens[index - 1].group(0)) in introducers
-        if word not in coverage.words and _named(question, token):
+        if word not in coverage.words and not _derived(word, coverage.words) and _named(question, token):
             return _name_at(tokens, index, question)
         if introduced and word in coverage.capitalised and word not in jurisdiction_words | evidence:
             return _name_at(tokens, index, question)
