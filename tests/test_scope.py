@@ -47,6 +47,9 @@ def test_a_word_made_from_a_name_the_documents_mention_is_inside_scope():
     # A name they do not mention stays outside, with or without an ending.
     assert outside_scope("Should I carry my Peruvian passport?", [], coverage) == "Peruvian"
     assert outside_scope("Do the Houstonians hand people to ICE?", [], COVERAGE) == "Houstonians"
+    # The word it would be made from must be a name there, not any word ("Maine" is not "main").
+    lower = Coverage.of([_chunk("main", "The main jail is full.", "Massachusetts")])
+    assert outside_scope("Do police in Maine hold people?", [], lower) == "Maine"
 
 
 def test_a_place_mentioned_but_not_covered_needs_the_evidence_to_name_it():

@@ -166,8 +166,9 @@ def _place_words() -> dict[str, frozenset[str]]:
 
 
 def _derived(word: str, words: frozenset[str]) -> bool:
-    """Whether `word` is a word of `words` with a short ending added: "Brazilian" is covered by
-    documents that name "Brazil", "Haitians" by "Haiti"."""
+    """Whether `word` is one of these names (`Coverage.capitalised`) with a short ending added:
+    "Brazilian" is covered by documents that name "Brazil", "Haitians" by "Haiti"; "Maine" is not
+    by "main", which they write in lower case."""
     return any(word[:-cut] in words for cut in range(1, _DERIVED_ENDING + 1) if len(word) - cut >= _DERIVED_STEM)
 
 
@@ -215,7 +216,7 @@ def outside_scope(question: str, sentences: list[str], coverage: Coverage, langu
         if len(word) < _MIN_NAME_LETTERS or (calendar and calendar.fullmatch(token.group(0).capitalize())):
             continue
         introduced = index > 0 and normalize(tokens[index - 1].group(0)) in introducers
-        if word not in coverage.words and not _derived(word, coverage.words) and _named(question, token):
+        if word not in coverage.words and not _derived(word, coverage.capitalised) and _named(question, token):
             return _name_at(tokens, index, question)
         if introduced and word in coverage.capitalised and word not in jurisdiction_words | evidence:
             return _name_at(tokens, index, question)
