@@ -161,6 +161,10 @@ def test_policy_declines_and_answer_types_read_from_data():
     assert declined_by_policy("How do I apply for a green card?", []) == "abstain_immigration_case"
     assert declined_by_policy("How do I apply for a green card?",
                               ["You can apply for a green card through a family petition."]) is None
+    # A sentence about a person's own claim answers a question about their application.
+    question = "Did the family file an asylum application?"
+    assert declined_by_policy(question, ["The family lives in Everett."]) == "abstain_immigration_case"
+    assert declined_by_policy(question, ["The family's lawyer said it has a pending asylum claim."]) is None
     assert declined_by_policy("How many people are in the Plymouth jail right now?", []) == "abstain_live"
     assert declined_by_policy("How many detainers did ICE send in 2024?", []) is None
     date = answer_types()["date"]
