@@ -165,6 +165,8 @@ def test_policy_declines_and_answer_types_read_from_data():
     question = "Did the family file an asylum application?"
     assert declined_by_policy(question, ["The family lives in Everett."]) == "abstain_immigration_case"
     assert declined_by_policy(question, ["The family's lawyer said it has a pending asylum claim."]) is None
+    assert declined_by_policy("Can I get a green card?", ["Officials claim asylum seekers skip hearings."]) \
+        == "abstain_immigration_case"
     assert declined_by_policy("How many people are in the Plymouth jail right now?", []) == "abstain_live"
     assert declined_by_policy("How many detainers did ICE send in 2024?", []) is None
     date = answer_types()["date"]

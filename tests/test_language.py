@@ -50,13 +50,14 @@ def test_the_search_in_the_questions_language_leaves_out_its_function_words():
     assert english == "what ICE door judicial warrant"
 
 
-def test_a_name_the_documents_write_as_one_is_kept_however_it_is_typed():
+def test_a_capitalised_name_the_documents_write_as_one_is_kept_where_a_sentence_opens():
     glossary = Glossary({"law": ["lei"], "passed": ["aprovada"]})
-    # Opening the question, "Newton" looks like any capitalised first word; in lower case, like
-    # any word. The documents' own capitals ("names") say it is a name.
+    # Opening the question, "Newton" looks like any capitalised first word: the documents' own
+    # capitals ("names") say it is a name. A word typed in lower case stays a word of the
+    # language ("nova", new, is no name although an English document may write "Nova").
     assert glossary.split("Newton tem lei aprovada?", names={"newton"}) == ("Newton lei aprovada", "Newton law passed")
-    assert glossary.english_words("a lei de newton") == "law"
-    assert glossary.split("a lei de newton", names={"newton"})[1] == "law newton"
+    assert glossary.english_words("Newton tem lei aprovada?") == "law passed"
+    assert glossary.split("Existe uma nova lei?", names={"nova"})[1] == "law"
 
 
 def test_the_gloss_puts_the_words_the_glossary_knows_in_english_and_keeps_names():
@@ -72,6 +73,8 @@ def test_a_follow_up_in_another_language_borrows_the_earlier_questions_words():
     earlier = ["Quantos xerifes de Massachusetts a GBH News consultou em 2025?"]
     follow_up = follow_up_query("e quais deles não responderam?", earlier, "pt")
     assert follow_up.startswith("e quais deles não responderam?") and "xerifes" in follow_up
+    # Words with accents are borrowed whole.
+    assert "polícia" in follow_up_query("e eles?", ["A polícia de Somerville coopera com o ICE?"], "pt")
     # A question that names its own topic is searched as it is.
     question = "Quantos pontos fazem alguém membro de gangue no banco de dados de Boston?"
     assert follow_up_query(question, earlier, "pt") == question

@@ -47,6 +47,9 @@ def test_a_word_made_from_a_name_the_documents_mention_is_inside_scope():
     # A name they do not mention stays outside, with or without an ending.
     assert outside_scope("Should I carry my Peruvian passport?", [], coverage) == "Peruvian"
     assert outside_scope("Do the Houstonians hand people to ICE?", [], COVERAGE) == "Houstonians"
+    # Only endings that make a word from a name: "Johnson" is not made from "John".
+    john = Coverage.of([_chunk("john", "John Smith spoke for the family.", "Massachusetts")])
+    assert outside_scope("What did the Johnson family say?", [], john) == "Johnson"
     # The word it would be made from must be a name there, not any word ("Maine" is not "main").
     lower = Coverage.of([_chunk("main", "The main jail is full.", "Massachusetts")])
     assert outside_scope("Do police in Maine hold people?", [], lower) == "Maine"
@@ -122,6 +125,10 @@ def test_a_question_about_a_place_outside_the_knowledge_base_is_declined_saying_
     spanish = assistant.ask("¿La policía de Houston entrega gente a ICE?")
     assert spanish.abstained and spanish.answer.startswith(_scope_prefix(assistant, "es"))
     assert "Houston" in spanish.answer
+    # A capitalised word of the question's language ("Senado") is no name the documents lack.
+    portuguese = assistant.ask("Qual foi o placar da votação do PROTECT Act no Senado de Massachusetts?")
+    assert not portuguese.answer.startswith(_scope_prefix(assistant, "pt"))
+    assert not portuguese.abstained and "37" in portuguese.answer
 
 
 @pytest.mark.index

@@ -28,7 +28,7 @@ _LETTERS = re.compile(r"[^\W\d_]+")
 # Text before a word that opens a sentence, where a capital says nothing about a name.
 _SENTENCE_START = re.compile(r"(?:^|[.!?¿¡:;\n])[\s\"'“‘(\[*-]*$")
 _MIN_NAME_LETTERS = 3  # "US", "MS" and "Qu" (of "¿Qué") are too short to tell a name by
-_DERIVED_ENDING, _DERIVED_STEM = 4, 4  # "Brazil|ian": an ending of up to 4 letters on a name of 4 or more
+_DERIVED_STEM = 4  # "Brazil|ian": a derived word's name has 4 letters or more
 _PLACES_SHOWN = 8  # the scope message lists at most this many jurisdictions
 
 
@@ -160,16 +160,22 @@ def focus_term(question: str, passages: list[str], vocabulary: Vocabulary) -> st
 
 
 @cache
+def _places_table() -> dict[str, dict[str, list[str]]]:
+    return tomllib.loads((files("assistant.answer") / "places.toml").read_text(encoding="utf-8"))
+
+
+@cache
 def _place_words() -> dict[str, frozenset[str]]:
-    table = tomllib.loads((files("assistant.answer") / "places.toml").read_text(encoding="utf-8"))
-    return {language: frozenset(normalize(w) for w in words) for language, words in table.items()}
+    return {language: frozenset(normalize(w) for w in words)
+            for language, words in _places_table()["introducers"].items()}
 
 
-def _derived(word: str, words: frozenset[str]) -> bool:
-    """Whether `word` is one of these names (`Coverage.capitalised`) with a short ending added:
-    "Brazilian" is covered by documents that name "Brazil", "Haitians" by "Haiti"; "Maine" is not
-    by "main", which they write in lower case."""
-    return any(word[:-cut] in words for cut in range(1, _DERIVED_ENDING + 1) if len(word) - cut >= _DERIVED_STEM)
+def _derived(word: str, names: frozenset[str]) -> bool:
+    """Whether `word` is one of these names (`Coverage.capitalised`) with an ending that makes a
+    word from a name (places.toml): "Brazilian" is covered by documents that name "Brazil";
+    "Maine" is not by "main", which they write in lower case, nor "Johnson" by "John"."""
+    return any(word.endswith(ending) and word[:-len(ending)] in names
+               for ending in _places_table()["derived"]["endings"] if len(word) - len(ending) >= _DERIVED_STEM)
 
 
 def _named(question: str, token: re.Match[str]) -> bool:
@@ -197,7 +203,8 @@ def outside_scope(question: str, sentences: list[str], coverage: Coverage, langu
     writes it ("Houston", "worcester"), or None. Read from the indexed documents, never a list of
     places, so a user's documents about Maine bring Maine into scope:
 
-    - a name no document mentions: a capitalised word inside a sentence ("Houston");
+    - a name no document mentions: a capitalised word inside a sentence ("Houston"), unless it
+      is made from one they name ("Brazilian": see _derived);
     - a place the question is asked about, after a word that introduces one ("in worcester", see
       places.toml), that the documents mention as a name (capitalised) but none is about (no
       `jurisdiction` holds it), when the chosen sentences do not name it either. Typed in lower

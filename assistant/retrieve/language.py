@@ -31,7 +31,9 @@ from assistant.types import Chunk, Passage
 LANGUAGES = {"en": "English", "es": "Español", "pt": "Português", "ht": "Kreyòl ayisyen"}
 SOURCE_LANGUAGE = "en"  # what the built-in corpus is written in
 _LONGEST_TERM = 5  # words in the longest glossary phrase that is looked for
-_TOKEN = re.compile(r"[\w'’-]+", re.UNICODE)
+# A word, with the apostrophes and hyphens inside it ("d'une", "pre-trial"), not the quotes around it.
+_TOKEN = re.compile(r"\w+(?:['’-]\w+)*", re.UNICODE)
+_READING = 2  # how glossary phrases are found in a text: a change re-embeds the translated documents
 
 
 @dataclass(frozen=True)
@@ -95,8 +97,9 @@ class Glossary:
         """(the words of `text` that carry meaning, their English terms). Both keep the names and
         numbers of `text`; function words ("de", "la", "ki") are left out of the first, so that
         a search among documents in the question's language is not won by them. `names`: words
-        (normalized) the documents write as names, so that one the glossary does not know is
-        kept however it is typed: "Newton" opening a question, "newton" in lower case."""
+        (normalized) the documents write as names, so that a capitalised word the glossary does
+        not know is kept even where a sentence opens ("Newton tem...?"); a word typed in lower
+        case is not ("nova" is no "Nova" of an English document)."""
         native: list[str] = []
         english: list[str] = []
         for phrase, term, kept in self._phrases(text, names):
@@ -137,8 +140,9 @@ class Glossary:
         found = []
         for start, stop, term in self._matches(text):
             phrase = text[start:stop]
-            kept = term is None and (any(c.isdigit() for c in phrase) or normalize(phrase) in names
-                                     or (phrase[:1].isupper() and not _opens_sentence(text[:start])))
+            capital = phrase[:1].isupper()
+            kept = term is None and (any(c.isdigit() for c in phrase)
+                                     or (capital and (normalize(phrase) in names or not _opens_sentence(text[:start]))))
             found.append((phrase, term, kept))
         return found
 
@@ -151,6 +155,9 @@ class Glossary:
         i = 0
         while i < len(tokens):
             for size in range(min(_LONGEST_TERM, len(tokens) - i), 0, -1):
+                # A phrase's words are next to each other: "orden. Judicial" is no "orden judicial".
+                if any(text[tokens[j].end():tokens[j + 1].start()].strip() for j in range(i, i + size - 1)):
+                    continue
                 term = self._english.get(tuple(folded[i:i + size]))
                 if term is not None:
                     matches.append((tokens[i].start(), tokens[i + size - 1].end(), term))
@@ -166,13 +173,15 @@ def follow_up_query(question: str, history: list[str] | None, language: str) -> 
     """rewrite_follow_up for a question in any of the assistant's languages: one in another
     language is read through its glossary to tell whether it leans on the one before."""
     glossary = Glossary.for_language(language)
-    return rewrite_follow_up(question, history, glossary.english_words if glossary is not None else None)
+    if glossary is None:
+        return rewrite_follow_up(question, history)
+    return rewrite_follow_up(question, history, glossary.english_words, lambda text: glossary.split(text)[0].split())
 
 
 def glossary_fingerprint() -> str:
-    """A hash of every glossary: documents in other languages are embedded through them, so a
-    changed glossary means a rebuilt index."""
-    digest = hashlib.sha256()
+    """A hash of every glossary and of how it is read: documents in other languages are embedded
+    through them, so a change means a rebuilt index."""
+    digest = hashlib.sha256(f"reading={_READING}".encode())
     for resource in sorted((files("assistant.retrieve") / "terms").iterdir(), key=lambda r: r.name):
         if resource.name.endswith(".toml"):
             digest.update(resource.name.encode() + resource.read_bytes())

@@ -31,8 +31,9 @@ _STOP = {
 
 def content_words(text: str) -> list[str]:
     """Lower-case words that carry meaning, without dots or quotes at either end ("report." is
-    "report", "'90s" is "90s"); inner dots stay ("u.s.a" from "U.S.A.")."""
-    found = (w.strip(".'") for w in re.findall(r"[A-Za-z0-9()'.§-]+", text.lower()))
+    "report", "'90s" is "90s"); inner dots stay ("u.s.a" from "U.S.A."); letters of any language
+    ("polícia", "prisões" whole, not "pol"/"cia")."""
+    found = (w.strip(".'") for w in re.findall(r"(?:[^\W_]|[()'.§-])+", text.lower()))
     return [w for w in found if w not in _STOP and len(w) > 1]
 
 
@@ -44,18 +45,20 @@ def leans_on_earlier(question: str) -> bool:
                                                 or bool(_REFERS_BACK.search(question))))
 
 
-def rewrite_follow_up(question: str, history: list[str] | None,
-                      read_as: Callable[[str], str] | None = None) -> str:
+def rewrite_follow_up(question: str, history: list[str] | None, read_as: Callable[[str], str] | None = None,
+                      topic_words: Callable[[str], list[str]] = content_words) -> str:
     """The search query for `question`: unchanged unless it leans on the previous question.
-    `read_as` puts a question in another language into the English words these checks read
-    (its glossary's English terms: "e quais deles não responderam?" → "which")."""
+    For a question in another language, `read_as` puts it into the English words these checks
+    read (its glossary's English terms: "e quais deles não responderam?" → "which"), and
+    `topic_words` gives the words of a question that carry meaning in that language (its
+    glossary's, with names and numbers: not "la", "ak", "ki")."""
     question = _PREAMBLE.sub("", question, count=1)
     if not history or not leans_on_earlier(read_as(question) if read_as else question):
         return question
-    own = content_words(question)
+    own = topic_words(question)
     # Every topic word of the earlier question is kept, names too: "what about newton?" after a
     # Boston question still wants the ordinance passage that covers both cities, and "and what did
     # it leave out?" needs "Lunn". (Dropping or swapping the earlier name was measured and lost
     # the gold document for the Newton follow-up: evals/reports/followup-rewrite.md.)
-    borrowed = [w for w in content_words(history[-1]) if w not in own]
+    borrowed = [w for w in topic_words(history[-1]) if w not in own]
     return f"{question.strip()} {' '.join(borrowed)}".strip()

@@ -118,9 +118,10 @@ def main() -> int:
 
 
 def measure_llm(settings: Settings, sets: dict[str, list[Pair]], sample: int, checks: tuple) -> dict[str, object]:
-    """The LLM judge alone and a cascade (the cross-encoder decides unless its probability is
-    within `band` of its threshold, then the LLM does), both behind the exact checks. The LLM's
-    threshold and the band are chosen on dev pairs; then both are measured on test samples."""
+    """The LLM judge alone, a cascade (the cross-encoder decides unless its probability is within
+    `band` of its threshold, then the LLM does) and a blend of the two probabilities, all behind
+    the exact checks. The LLM's threshold, the band and the blend's weight and threshold are
+    chosen on dev pairs (read without the exact checks); then all are measured on test samples."""
     llm = make_judge("llm", settings)
     cross = make_judge("builtin", settings)
     _train, dev = judge_datasets(seed=13)
@@ -173,8 +174,9 @@ def measure_llm(settings: Settings, sets: dict[str, list[Pair]], sample: int, ch
         found[f"{name}|s_p95"] = round(percentile(timed, 95), 2) if timed else 0.0
         found[f"{name}|to_llm"] = round(_share(cross_list, cross.threshold, band), 2)
         print(name, {k: v for k, v in found.items() if k.startswith(name)}, flush=True)
-    # Every probability, so another way of combining the two judges can be measured without
-    # the LLM's forty minutes.
+    # Both judges' probabilities for every pair they read (the dev pairs, and the test pairs the
+    # exact checks leave open), so another way of combining them can be measured without the
+    # LLM's forty minutes.
     PROBABILITIES.write_text(json.dumps(probabilities, indent=0) + "\n", encoding="utf-8")
     return found
 
