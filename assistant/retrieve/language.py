@@ -78,7 +78,7 @@ class Glossary:
         self._english: dict[tuple[str, ...], str] = {}
         for english, phrases in terms.items():
             for phrase in phrases:
-                key = tuple(_TOKEN.findall(fold_accents(phrase)))
+                key = _key(phrase)
                 # A phrase listed under two terms ("orden judicial": warrant, judicial warrant)
                 # means the more specific, longer one.
                 if key and len(english) > len(self._english.get(key, "")):
@@ -125,19 +125,20 @@ class Glossary:
         return self._replaced(text, lambda _term: "·")
 
     def _replaced(self, text: str, replacement: Callable[[str], str]) -> str:
-        parts, end = [], 0
+        """`text` with each phrase the glossary translates put as `replacement(its term)`; a
+        phrase it lists as itself ("Massachusetts", "PROTECT Act") stays as typed, a name."""
+        parts: list[str] = []
+        end = 0
         for start, stop, term in self._matches(text):
-            typed = text[start:stop]
-            # A name the glossary lists as itself ("Massachusetts", "PROTECT Act") stays a name.
-            same = term is None or " ".join(_TOKEN.findall(fold_accents(typed))) == term
-            parts.append(text[end:start] + (typed if same else replacement(term)))
+            translated = term is not None and term != " ".join(_key(text[start:stop]))
+            parts.append(text[end:start] + (replacement(term) if translated else text[start:stop]))
             end = stop
         return "".join(parts) + text[end:]
 
     def _phrases(self, text: str, names: Container[str]) -> list[tuple[str, str | None, bool]]:
         """Each phrase of `text` as (the words typed, their English term or None, and, for a word
         the glossary does not know, whether it is a name or a number, which every language keeps)."""
-        found = []
+        found: list[tuple[str, str | None, bool]] = []
         for start, stop, term in self._matches(text):
             phrase = text[start:stop]
             capital = phrase[:1].isupper()
@@ -186,6 +187,11 @@ def glossary_fingerprint() -> str:
         if resource.name.endswith(".toml"):
             digest.update(resource.name.encode() + resource.read_bytes())
     return digest.hexdigest()[:12]
+
+
+def _key(phrase: str) -> tuple[str, ...]:
+    """`phrase` as the glossary matches it: its words, without accents, in lower case."""
+    return tuple(_TOKEN.findall(fold_accents(phrase)))
 
 
 def _opens_sentence(before: str) -> bool:

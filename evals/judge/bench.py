@@ -266,8 +266,9 @@ def write(sets: dict[str, list[Pair]], results: dict[str, dict[str, Result]],
                   f"unless its probability is within {llm['band']} of its threshold, then the LLM does (band "
                   f"chosen on dev: {llm['bands']}). Blend: {llm['blend_weight']} × the cross-encoder's probability "
                   f"+ the rest × the LLM's, at or above {llm['blend_threshold']} (weight and threshold chosen on "
-                  f"dev, mean macro-F1 by weight: {llm['blends']}; every probability is in "
-                  f"`{PROBABILITIES.name}`). Balanced samples of each test set; every system has the "
+                  f"dev, mean macro-F1 by weight: {llm['blends']}; both probabilities of every pair the judges "
+                  f"read, the test pairs the exact checks leave open, are in `{PROBABILITIES.name}`). "
+                  "Balanced samples of each test set; every system has the "
                   "exact checks first.", "",
                   "| set | pairs | cross-encoder | LLM judge | cascade | blend | share to the LLM (cascade) | "
                   "LLM s mean | LLM s p95 |",
